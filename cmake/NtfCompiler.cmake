@@ -1,0 +1,22 @@
+# Compiler settings shared by every target: warnings as errors, ccache, sanitizers, fuzzing.
+find_program(NTF_CCACHE ccache)
+if(NTF_CCACHE)
+  set(CMAKE_C_COMPILER_LAUNCHER ${NTF_CCACHE})
+  set(CMAKE_CXX_COMPILER_LAUNCHER ${NTF_CCACHE})
+endif()
+
+set(NTF_WARNINGS -Wall -Wextra -Werror)
+
+if(NTF_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+if(NTF_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "NTF_FUZZ needs clang (configure with CXX=clang++)")
+  endif()
+  # Coverage instrumentation everywhere; only fuzz targets link the libFuzzer main.
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

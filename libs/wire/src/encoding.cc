@@ -1,0 +1,253 @@
+#include "ntf/wire/encoding.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace ntf::wire {
+
+Writer& Writer::U8(uint8_t v) {
+  out_.push_back(v);
+  return *this;
+}
+
+Writer& Writer::U16(uint16_t v) {
+  out_.push_back(static_cast<uint8_t>(v >> 8));
+  out_.push_back(static_cast<uint8_t>(v));
+  return *this;
+}
+
+Writer& Writer::U32(uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out_.push_back(static_cast<uint8_t>(v >> shift));
+  return *this;
+}
+
+Writer& Writer::I64(int64_t v) {
+  const auto u = static_cast<uint64_t>(v);
+  for (int shift = 56; shift >= 0; shift -= 8) out_.push_back(static_cast<uint8_t>(u >> shift));
+  return *this;
+}
+
+Writer& Writer::Raw(ByteSpan b) {
+  out_.insert(out_.end(), b.begin(), b.end());
+  return *this;
+}
+
+Writer& Writer::Short(ByteSpan b) {
+  if (b.size() > 255) {
+    Fail(absl::StrCat("short string of ", b.size(), " bytes exceeds 255"));
+    return *this;
+  }
+  U8(static_cast<uint8_t>(b.size()));
+  return Raw(b);
+}
+
+Writer& Writer::Large(ByteSpan b) {
+  if (b.size() > 65535) {
+    Fail(absl::StrCat("large string of ", b.size(), " bytes exceeds 65535"));
+    return *this;
+  }
+  U16(static_cast<uint16_t>(b.size()));
+  return Raw(b);
+}
+
+void Writer::Fail(std::string message) {
+  if (status_.ok()) status_ = absl::InvalidArgumentError(std::move(message));
+}
+
+absl::StatusOr<Bytes> Writer::Finish() {
+  if (!status_.ok()) return status_;
+  return std::move(out_);
+}
+
+bool Reader::Need(size_t n, std::string_view field) {
+  if (!status_.ok()) return false;
+  if (data_.size() - pos_ < n) {
+    status_ = absl::InvalidArgumentError(
+        absl::StrCat(std::string(field), ": need ", n, " bytes, ", data_.size() - pos_, " left"));
+    return false;
+  }
+  return true;
+}
+
+void Reader::Fail(std::string message) {
+  if (status_.ok()) status_ = absl::InvalidArgumentError(std::move(message));
+}
+
+uint8_t Reader::U8(std::string_view field) {
+  if (!Need(1, field)) return 0;
+  return data_[pos_++];
+}
+
+uint16_t Reader::U16(std::string_view field) {
+  if (!Need(2, field)) return 0;
+  const uint16_t v = static_cast<uint16_t>(data_[pos_] << 8 | data_[pos_ + 1]);
+  pos_ += 2;
+  return v;
+}
+
+uint32_t Reader::U32(std::string_view field) {
+  if (!Need(4, field)) return 0;
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = v << 8 | data_[pos_++];
+  return v;
+}
+
+int64_t Reader::I64(std::string_view field) {
+  if (!Need(8, field)) return 0;
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = v << 8 | data_[pos_++];
+  return static_cast<int64_t>(v);
+}
+
+ByteSpan Reader::Raw(size_t n, std::string_view field) {
+  if (!Need(n, field)) return {};
+  ByteSpan out = data_.subspan(pos_, n);
+  pos_ += n;
+  return out;
+}
+
+ByteSpan Reader::Short(std::string_view field) {
+  const uint8_t n = U8(field);
+  return Raw(n, field);
+}
+
+ByteSpan Reader::Large(std::string_view field) {
+  const uint16_t n = U16(field);
+  return Raw(n, field);
+}
+
+bool Reader::Bool(std::string_view field) {
+  const uint8_t c = U8(field);
+  if (!ok()) return false;
+  if (c != 'T' && c != 'F') Fail(absl::StrCat(std::string(field), ": expected 'T' or 'F'"));
+  return c == 'T';
+}
+
+bool Reader::MaybeTag(std::string_view field) {
+  const uint8_t c = U8(field);
+  if (!ok()) return false;
+  if (c != '0' && c != '1')
+    Fail(absl::StrCat(std::string(field), ": expected maybe tag '0' or '1'"));
+  return c == '1';
+}
+
+ByteSpan Reader::Tail() {
+  if (!ok()) return {};
+  ByteSpan out = data_.subspan(pos_);
+  pos_ = data_.size();
+  return out;
+}
+
+void Reader::Expect(uint8_t expected, std::string_view field) {
+  const uint8_t c = U8(field);
+  if (ok() && c != expected) {
+    Fail(absl::StrCat(std::string(field), ": expected byte 0x", absl::Hex(expected), ", got 0x",
+                      absl::Hex(c)));
+  }
+}
+
+void Reader::ExpectLiteral(std::string_view literal, std::string_view field) {
+  ByteSpan got = Raw(literal.size(), field);
+  if (ok() && AsStringView(got) != literal)
+    Fail(absl::StrCat(std::string(field), ": expected \"", std::string(literal), "\""));
+}
+
+absl::Status Reader::Done(std::string_view what) const {
+  if (!status_.ok()) return status_;
+  if (pos_ != data_.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(std::string(what), ": ", data_.size() - pos_, " unexpected trailing bytes"));
+  }
+  return absl::OkStatus();
+}
+
+namespace {
+constexpr char kB64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kHex[] = "0123456789abcdef";
+
+int B64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '-') return 62;
+  if (c == '_') return 63;
+  return -1;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+std::string Base64UrlEncode(ByteSpan data) {
+  std::string out;
+  out.reserve((data.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 3 <= data.size(); i += 3) {
+    const uint32_t v = data[i] << 16 | data[i + 1] << 8 | data[i + 2];
+    for (int s = 18; s >= 0; s -= 6) out.push_back(kB64Url[(v >> s) & 63]);
+  }
+  const size_t rest = data.size() - i;
+  if (rest > 0) {
+    const uint32_t v = data[i] << 16 | (rest == 2 ? data[i + 1] << 8 : 0);
+    out.push_back(kB64Url[(v >> 18) & 63]);
+    out.push_back(kB64Url[(v >> 12) & 63]);
+    out.push_back(rest == 2 ? kB64Url[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+  return out;
+}
+
+absl::StatusOr<Bytes> Base64UrlDecode(std::string_view text) {
+  size_t len = text.size();
+  if (len % 4 == 0 && len >= 4) {
+    // Strip at most two '=' of padding.
+    if (text[len - 1] == '=') --len;
+    if (text[len - 1] == '=') --len;
+  }
+  if (len % 4 == 1) return absl::InvalidArgumentError("base64url: invalid length");
+  Bytes out;
+  out.reserve(len * 3 / 4);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (size_t i = 0; i < len; ++i) {
+    const int v = B64Value(text[i]);
+    if (v < 0) return absl::InvalidArgumentError(absl::StrCat("base64url: bad character at ", i));
+    acc = acc << 6 | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<uint8_t>(acc >> bits));
+    }
+  }
+  if ((acc & ((1u << bits) - 1)) != 0) {
+    return absl::InvalidArgumentError("base64url: non-zero trailing bits");
+  }
+  return out;
+}
+
+std::string HexEncode(ByteSpan data) {
+  std::string out;
+  out.reserve(data.size() * 2);
+  for (uint8_t b : data) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+absl::StatusOr<Bytes> HexDecode(std::string_view hex) {
+  if (hex.size() % 2 != 0) return absl::InvalidArgumentError("hex: odd length");
+  Bytes out(hex.size() / 2);
+  for (size_t i = 0; i < out.size(); ++i) {
+    const int hi = HexValue(hex[2 * i]), lo = HexValue(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0)
+      return absl::InvalidArgumentError(absl::StrCat("hex: bad digit at ", 2 * i));
+    out[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return out;
+}
+
+}  // namespace ntf::wire

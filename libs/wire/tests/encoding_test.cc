@@ -1,0 +1,134 @@
+#include "ntf/wire/encoding.h"
+
+#include <gtest/gtest.h>
+
+namespace ntf::wire {
+namespace {
+
+Bytes Hex(std::string_view h) { return *HexDecode(h); }
+
+TEST(Encoding, Int64MatchesUpstreamVector) {
+  // EncodingTests upstream: Int64 1234567890123456789 -> 11 22 10 f4 7d e9 81 15.
+  Bytes out = *Writer().I64(1234567890123456789).Finish();
+  EXPECT_EQ(HexEncode(out), "112210f47de98115");
+  Reader r(out);
+  EXPECT_EQ(r.I64("i64"), 1234567890123456789);
+  EXPECT_TRUE(r.Done("x").ok());
+}
+
+TEST(Encoding, NegativeInt64RoundTrips) {
+  Bytes out = *Writer().I64(-2).Finish();
+  EXPECT_EQ(HexEncode(out), "fffffffffffffffe");
+  Reader r(out);
+  EXPECT_EQ(r.I64("i64"), -2);
+}
+
+TEST(Encoding, PrimitivesAreBigEndianAndAscii) {
+  Writer w;
+  w.U8(7).U16(0x0102).U32(0x03040506).Short("ab").Large(AsSpan("c")).Bool(true).Bool(false);
+  w.MaybeTag(false).MaybeTag(true).Raw("xyz");
+  Bytes out = *w.Finish();
+  EXPECT_EQ(HexEncode(out),
+            "07"
+            "0102"
+            "03040506"
+            "026162"
+            "000163"
+            "54"
+            "46"
+            "30"
+            "31"
+            "78797a");
+  Reader r(out);
+  EXPECT_EQ(r.U8("a"), 7);
+  EXPECT_EQ(r.U16("b"), 0x0102);
+  EXPECT_EQ(r.U32("c"), 0x03040506u);
+  EXPECT_EQ(AsStringView(r.Short("d")), "ab");
+  EXPECT_EQ(AsStringView(r.Large("e")), "c");
+  EXPECT_TRUE(r.Bool("f"));
+  EXPECT_FALSE(r.Bool("g"));
+  EXPECT_FALSE(r.MaybeTag("h"));
+  EXPECT_TRUE(r.MaybeTag("i"));
+  EXPECT_EQ(AsStringView(r.Tail()), "xyz");
+  EXPECT_TRUE(r.Done("all").ok());
+}
+
+TEST(Encoding, ShortStringOver255IsAnError) {
+  Bytes big(256, 'x');
+  absl::StatusOr<Bytes> out = Writer().Short(big).Finish();
+  ASSERT_FALSE(out.ok());
+  EXPECT_NE(out.status().message().find("255"), std::string_view::npos);
+  EXPECT_TRUE(Writer().Short(Bytes(255, 'x')).Finish().ok());
+}
+
+TEST(Encoding, ReadPastEndNamesTheFieldAndSticks) {
+  Bytes in = Hex("05616263");  // short string claims 5 bytes, has 3
+  Reader r(in);
+  EXPECT_TRUE(r.Short("corrId").empty());
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("corrId"), std::string_view::npos);
+  EXPECT_EQ(r.U8("next"), 0);  // later reads fail too
+  EXPECT_NE(r.status().message().find("corrId"), std::string_view::npos);
+}
+
+TEST(Encoding, InvalidTagsAreRejected) {
+  Bytes in = ToBytes("X");
+  Reader r1(in);
+  r1.Bool("flag");
+  EXPECT_FALSE(r1.ok());
+  Reader r2(in);
+  r2.MaybeTag("maybe");
+  EXPECT_FALSE(r2.ok());
+}
+
+TEST(Encoding, TrailingBytesAreReportedByDone) {
+  Bytes in = Hex("0102");
+  Reader r(in);
+  r.U8("a");
+  absl::Status s = r.Done("thing");
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("trailing"), std::string_view::npos);
+}
+
+TEST(Encoding, ExpectLiteral) {
+  Bytes in = ToBytes("NSUBX");
+  Reader r(in);
+  r.ExpectLiteral("NSUB", "tag");
+  EXPECT_TRUE(r.ok());
+  r.ExpectLiteral("Y", "tail");
+  EXPECT_FALSE(r.ok());
+}
+
+TEST(Base64Url, MatchesReferenceKeyHash) {
+  // smp-notifier.md §1.4: SHA-256 of the upstream test CA and its address form.
+  Bytes hash = Hex("2dc25431f561c03f32c6302249a0f3cc6177fa42c6e14874165fd9223ad1c232");
+  EXPECT_EQ(Base64UrlEncode(hash), "LcJUMfVhwD8yxjAiSaDzzGF3-kLG4Uh0Fl_ZIjrRwjI=");
+  EXPECT_EQ(*Base64UrlDecode("LcJUMfVhwD8yxjAiSaDzzGF3-kLG4Uh0Fl_ZIjrRwjI="), hash);
+  EXPECT_EQ(*Base64UrlDecode("LcJUMfVhwD8yxjAiSaDzzGF3-kLG4Uh0Fl_ZIjrRwjI"), hash);
+}
+
+TEST(Base64Url, AllRemaindersRoundTrip) {
+  for (size_t n = 0; n < 10; ++n) {
+    Bytes data(n);
+    for (size_t i = 0; i < n; ++i) data[i] = static_cast<uint8_t>(0xf0 + i * 7);
+    std::string text = Base64UrlEncode(data);
+    EXPECT_EQ(text.size() % 4, 0u);
+    EXPECT_EQ(*Base64UrlDecode(text), data) << text;
+  }
+}
+
+TEST(Base64Url, RejectsBadInput) {
+  EXPECT_FALSE(Base64UrlDecode("ab+c").ok());  // standard alphabet, not url-safe
+  EXPECT_FALSE(Base64UrlDecode("a").ok());
+  EXPECT_FALSE(Base64UrlDecode("ab!d").ok());
+  EXPECT_FALSE(Base64UrlDecode("AB").ok());  // non-zero trailing bits
+}
+
+TEST(Hex, RoundTripAndErrors) {
+  EXPECT_EQ(HexEncode(*HexDecode("00ffA0")), "00ffa0");
+  EXPECT_FALSE(HexDecode("abc").ok());
+  EXPECT_FALSE(HexDecode("zz").ok());
+}
+
+}  // namespace
+}  // namespace ntf::wire
