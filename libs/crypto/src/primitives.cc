@@ -1,0 +1,117 @@
+#include "ntf/crypto/primitives.h"
+
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
+#include <sodium.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "internal.h"
+
+namespace ntf::crypto {
+namespace internal {
+
+void EnsureSodium() {
+  static const bool initialised = [] {
+    if (sodium_init() < 0) std::abort();  // no entropy source: nothing can work
+    return true;
+  }();
+  (void)initialised;
+}
+
+std::string OpenSslError() {
+  const unsigned long code = ERR_get_error();
+  ERR_clear_error();
+  if (code == 0) return "unknown OpenSSL error";
+  char buf[256];
+  ERR_error_string_n(code, buf, sizeof(buf));
+  return buf;
+}
+
+}  // namespace internal
+
+Bytes RandomBytes(size_t n) {
+  internal::EnsureSodium();
+  Bytes out(n);
+  if (n > 0) randombytes_buf(out.data(), n);
+  return out;
+}
+
+Bytes RandomId() { return RandomBytes(kRandomIdSize); }
+
+bool ConstantTimeEquals(ByteSpan a, ByteSpan b) {
+  if (a.size() != b.size()) return false;
+  if (a.empty()) return true;
+  internal::EnsureSodium();
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+Sha256Digest Sha256(ByteSpan data) {
+  internal::EnsureSodium();
+  Sha256Digest out;
+  crypto_hash_sha256(out.data(), data.data(), data.size());
+  return out;
+}
+
+Sha512Digest Sha512(ByteSpan data) {
+  internal::EnsureSodium();
+  Sha512Digest out;
+  crypto_hash_sha512(out.data(), data.data(), data.size());
+  return out;
+}
+
+namespace {
+
+// OpenSSL's HKDF implementation, fetched once. EVP_KDF objects are immutable and may be shared
+// between threads; each call makes its own context.
+EVP_KDF* HkdfImplementation() {
+  static EVP_KDF* const kdf = EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_HKDF, nullptr);
+  return kdf;
+}
+
+}  // namespace
+
+absl::StatusOr<Bytes> HkdfSha512(ByteSpan salt, ByteSpan ikm, ByteSpan info, size_t length) {
+  constexpr size_t kMaxLength = 255 * 64;
+  if (length == 0 || length > kMaxLength) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("HKDF-SHA512: output length ", length, " not in 1..", kMaxLength));
+  }
+  EVP_KDF* kdf = HkdfImplementation();
+  if (kdf == nullptr) {
+    return absl::InternalError(absl::StrCat("HKDF unavailable: ", internal::OpenSslError()));
+  }
+  internal::EvpKdfCtxPtr ctx(EVP_KDF_CTX_new(kdf));
+  if (ctx == nullptr) return absl::InternalError("EVP_KDF_CTX_new failed");
+
+  // OSSL_PARAM wants non-const pointers; OpenSSL only reads these buffers. A zero-length octet
+  // string still needs a valid pointer.
+  static unsigned char empty = 0;
+  auto octets = [](ByteSpan b) {
+    return b.empty() ? &empty : const_cast<unsigned char*>(b.data());
+  };
+  char digest[] = "SHA512";
+  OSSL_PARAM params[5];
+  size_t n = 0;
+  params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
+  params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, octets(ikm), ikm.size());
+  params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, octets(info), info.size());
+  // Without a salt OpenSSL uses HashLen zero bytes, which RFC 5869 defines as the default.
+  if (!salt.empty()) {
+    params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, octets(salt), salt.size());
+  }
+  params[n] = OSSL_PARAM_construct_end();
+
+  Bytes out(length);
+  if (EVP_KDF_derive(ctx.get(), out.data(), out.size(), params) != 1) {
+    return absl::InternalError(absl::StrCat("HKDF-SHA512 failed: ", internal::OpenSslError()));
+  }
+  return out;
+}
+
+}  // namespace ntf::crypto
