@@ -1,0 +1,499 @@
+#include "ntf/tls/connection.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <asio/co_spawn.hpp>
+#include <asio/connect.hpp>
+#include <asio/detached.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/read.hpp>
+#include <asio/redirect_error.hpp>
+#include <asio/ssl/error.hpp>
+#include <asio/ssl/stream.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/this_coro.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "internal.h"
+
+namespace ntf::tls {
+namespace {
+
+using Tcp = asio::ip::tcp;
+using Stream = asio::ssl::stream<Tcp::socket>;
+
+auto Redirect(asio::error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
+
+std::string EndpointText(const Tcp::endpoint& ep) {
+  std::string address = ep.address().to_string();
+  if (ep.address().is_v6()) address = absl::StrCat("[", address, "]");
+  return absl::StrCat(address, ":", ep.port());
+}
+
+// Runs `on_expire` on the executor if `timeout` passes before this object is destroyed. An
+// infinite timeout arms nothing. Single-threaded: lives in one coroutine frame on one loop.
+class Watchdog {
+ public:
+  Watchdog(const asio::any_io_executor& executor, absl::Duration timeout,
+           std::function<void()> on_expire)
+      : state_(std::make_shared<State>()), timer_(executor) {
+    // Beyond a year is "never"; it also keeps steady_clock arithmetic far from overflow.
+    if (timeout >= absl::Hours(24 * 365)) return;
+    state_->on_expire = std::move(on_expire);
+    timer_.expires_after(std::chrono::nanoseconds(
+        absl::ToInt64Nanoseconds(std::max(timeout, absl::ZeroDuration()))));
+    // The handler may run after this object is gone (a cancelled wait still completes), so it
+    // holds the state, never `this`; `armed` stops it from acting once we are destroyed.
+    timer_.async_wait([state = state_](const asio::error_code& ec) {
+      if (ec || !state->armed) return;
+      state->expired = true;
+      state->on_expire();
+    });
+  }
+  ~Watchdog() {
+    state_->armed = false;
+    timer_.cancel();
+  }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+  bool expired() const { return state_->expired; }
+
+ private:
+  struct State {
+    bool armed = true;
+    bool expired = false;
+    std::function<void()> on_expire;
+  };
+  std::shared_ptr<State> state_;
+  asio::steady_timer timer_;
+};
+
+void SetTcpOptions(Tcp::socket& socket, bool keepalive) {
+  asio::error_code ec;
+  socket.set_option(Tcp::no_delay(true), ec);  // blocks are small and latency-bound
+  if (!keepalive) return;
+  socket.set_option(asio::socket_base::keep_alive(true), ec);
+  int fd = socket.native_handle();
+  int idle = 30, interval = 15, count = 4;  // the reference client's values
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+}
+
+}  // namespace
+
+// All of a connection's state. Shared between the owning TlsConnection and the coroutines of
+// its outstanding operations, so that destroying the owner mid-operation is safe. Touched only
+// on the connection's executor.
+class TlsConnection::Impl {
+ public:
+  Impl(Tcp::socket socket, SSL* ssl, std::shared_ptr<const void> context)
+      : context_(std::move(context)), stream(std::move(socket), ssl) {}
+
+  // Closes the TCP socket; pending operations complete with operation_aborted.
+  void CloseSocket() {
+    asio::error_code ec;
+    stream.lowest_layer().shutdown(Tcp::socket::shutdown_both, ec);
+    stream.lowest_layer().close(ec);
+  }
+
+  // Marks the connection failed with `status` (the first failure wins) and closes it.
+  void Fail(absl::Status status) {
+    if (terminal.ok()) terminal = std::move(status);
+    CloseSocket();
+  }
+
+  // Maps the error of a read or write to the connection's status and fails the connection.
+  absl::Status IoError(std::string_view op, const asio::error_code& ec, bool timed_out,
+                       absl::Duration timeout) {
+    if (timed_out) {
+      Fail(absl::DeadlineExceededError(
+          absl::StrCat(std::string(op), " timed out after ", absl::FormatDuration(timeout))));
+    } else if (terminal.ok()) {
+      if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
+        Fail(absl::UnavailableError(absl::StrCat(std::string(op), ": connection closed by peer")));
+      } else {
+        Fail(absl::UnavailableError(absl::StrCat(std::string(op), ": ", ec.message())));
+      }
+    }
+    CloseSocket();
+    return terminal;
+  }
+
+  // Keeps the SSL_CTX's owner (and its ALPN list) alive as long as the SSL.
+  std::shared_ptr<const void> context_;
+  // Client only: the pin in, the validation result out. Declared before `stream` so that it
+  // outlives the SSL that points at it.
+  internal::PeerVerifyState verify;
+  Stream stream;
+  ConnectionInfo info;
+  EvpPkeyPtr peer_key;
+  absl::Status terminal;  // OK while usable; else why it is not
+  bool reading = false;
+  bool writing = false;
+};
+
+// Builds TlsConnection objects (their constructor is private).
+struct ConnectionAccess {
+  static TlsConnectionPtr Make(std::shared_ptr<TlsConnection::Impl> impl) {
+    return TlsConnectionPtr(new TlsConnection(std::move(impl)));
+  }
+};
+
+namespace {
+
+using Impl = TlsConnection::Impl;
+
+// Fills impl.info (and the client's peer key) from a completed handshake.
+absl::Status CollectHandshakeResult(Impl& impl, bool is_client) {
+  SSL* ssl = impl.stream.native_handle();
+  ConnectionInfo& info = impl.info;
+
+  const unsigned char* alpn = nullptr;
+  unsigned int alpn_len = 0;
+  SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
+  info.alpn.assign(reinterpret_cast<const char*>(alpn), alpn == nullptr ? 0 : alpn_len);
+
+  // tls-unique as SimpleX uses it: the client's Finished, seen from either side.
+  unsigned char finished[EVP_MAX_MD_SIZE];
+  size_t n = is_client ? SSL_get_finished(ssl, finished, sizeof finished)
+                       : SSL_get_peer_finished(ssl, finished, sizeof finished);
+  if (n == 0 || n > sizeof finished) {
+    return absl::InternalError("TLS handshake finished without a Finished message");
+  }
+  info.session_id.assign(finished, finished + n);
+  info.cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(ssl));
+  info.version = SSL_get_version(ssl);
+
+  if (is_client) {
+    // Defence in depth: the certificate callback must have run and passed.
+    if (!impl.verify.checked || !impl.verify.result.ok()) {
+      return absl::UnauthenticatedError("server certificate chain was not validated");
+    }
+    STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl);  // client side: leaf included
+    for (int i = 0; chain != nullptr && i < sk_X509_num(chain); ++i) {
+      absl::StatusOr<Der> der = internal::CertificateToDer(sk_X509_value(chain, i));
+      if (!der.ok()) return der.status();
+      info.peer_chain.push_back(*std::move(der));
+    }
+    X509* leaf = SSL_get0_peer_certificate(ssl);
+    impl.peer_key.reset(leaf != nullptr ? X509_get_pubkey(leaf) : nullptr);
+    if (impl.peer_key == nullptr) {
+      return internal::OpenSslError(absl::StatusCode::kInternal, "server leaf public key");
+    }
+  }
+  return absl::OkStatus();
+}
+
+asio::awaitable<absl::Status> DoRead(std::shared_ptr<Impl> impl, absl::Span<uint8_t> out,
+                                     absl::Duration timeout) {
+  if (!impl->terminal.ok()) co_return impl->terminal;
+  if (impl->reading) co_return absl::FailedPreconditionError("a read is already in progress");
+  if (out.empty()) co_return absl::OkStatus();
+  impl->reading = true;
+  asio::error_code ec;
+  bool timed_out = false;
+  {
+    Watchdog watchdog(impl->stream.get_executor(), timeout, [p = impl.get()] { p->CloseSocket(); });
+    co_await asio::async_read(impl->stream, asio::buffer(out.data(), out.size()), Redirect(ec));
+    timed_out = watchdog.expired();
+  }
+  impl->reading = false;
+  if (!ec) co_return absl::OkStatus();
+  co_return impl->IoError("read", ec, timed_out, timeout);
+}
+
+asio::awaitable<absl::Status> DoWrite(std::shared_ptr<Impl> impl, absl::Span<const uint8_t> data,
+                                      absl::Duration timeout) {
+  if (!impl->terminal.ok()) co_return impl->terminal;
+  if (impl->writing) co_return absl::FailedPreconditionError("a write is already in progress");
+  if (data.empty()) co_return absl::OkStatus();
+  impl->writing = true;
+  asio::error_code ec;
+  bool timed_out = false;
+  {
+    Watchdog watchdog(impl->stream.get_executor(), timeout, [p = impl.get()] { p->CloseSocket(); });
+    co_await asio::async_write(impl->stream, asio::buffer(data.data(), data.size()), Redirect(ec));
+    timed_out = watchdog.expired();
+  }
+  impl->writing = false;
+  if (!ec) co_return absl::OkStatus();
+  co_return impl->IoError("write", ec, timed_out, timeout);
+}
+
+asio::awaitable<absl::StatusOr<TlsConnectionPtr>> Connect(
+    std::shared_ptr<const TlsClientContext> context, std::string host, uint16_t port,
+    ConnectOptions options) {
+  if (context == nullptr) co_return absl::InvalidArgumentError("no TLS client context");
+  if (options.alpn.size() > 255) co_return absl::InvalidArgumentError("ALPN name too long");
+  const std::string target = absl::StrCat(host, ":", port);
+  asio::any_io_executor executor = co_await asio::this_coro::executor;
+
+  SSL* ssl = SSL_new(context->native_handle());
+  if (ssl == nullptr) co_return internal::OpenSslError(absl::StatusCode::kInternal, "SSL_new");
+  auto impl = std::make_shared<Impl>(Tcp::socket(executor), ssl, context);
+  // No SSL_set_tlsext_host_name: SimpleX clients never send SNI (a server with web
+  // credentials would answer with its HTTPS certificate).
+  if (!options.alpn.empty()) {
+    std::string wire =
+        absl::StrCat(std::string(1, static_cast<char>(options.alpn.size())), options.alpn);
+    // SSL_set_alpn_protos returns 0 on success.
+    if (SSL_set_alpn_protos(ssl, reinterpret_cast<const unsigned char*>(wire.data()),
+                            static_cast<unsigned int>(wire.size())) != 0) {
+      co_return internal::OpenSslError(absl::StatusCode::kInternal, "SSL_set_alpn_protos");
+    }
+  }
+  impl->verify.key_hash = options.key_hash;
+  if (absl::Status s = internal::AttachPeerVerifyState(ssl, &impl->verify); !s.ok()) co_return s;
+
+  Tcp::resolver resolver(executor);
+  // One budget for all steps; the watchdog cancels whichever step is running. Declared after
+  // `cancel_step`, so it is disarmed before `cancel_step` goes away.
+  std::function<void()> cancel_step = [&resolver] { resolver.cancel(); };
+  Watchdog watchdog(executor, options.timeout, [&cancel_step] { cancel_step(); });
+  auto timed_out = [&] {
+    return absl::DeadlineExceededError(absl::StrCat("connecting to ", target, " timed out after ",
+                                                    absl::FormatDuration(options.timeout)));
+  };
+
+  asio::error_code ec;
+  Tcp::resolver::results_type endpoints =
+      co_await resolver.async_resolve(host, std::to_string(port), Redirect(ec));
+  if (watchdog.expired()) co_return timed_out();
+  if (ec) co_return absl::UnavailableError(absl::StrCat("resolve ", host, ": ", ec.message()));
+
+  cancel_step = [p = impl.get()] { p->CloseSocket(); };
+  co_await asio::async_connect(impl->stream.next_layer(), endpoints, Redirect(ec));
+  if (watchdog.expired()) co_return timed_out();
+  if (ec) co_return absl::UnavailableError(absl::StrCat("connect ", target, ": ", ec.message()));
+  SetTcpOptions(impl->stream.next_layer(), options.tcp_keepalive);
+  {
+    asio::error_code ignored;
+    impl->info.remote_address = EndpointText(impl->stream.next_layer().remote_endpoint(ignored));
+  }
+
+  co_await impl->stream.async_handshake(Stream::client, Redirect(ec));
+  if (watchdog.expired()) co_return timed_out();
+  if (ec) {
+    if (impl->verify.checked && !impl->verify.result.ok()) co_return impl->verify.result;
+    co_return absl::UnavailableError(
+        absl::StrCat("TLS handshake with ", target, " failed: ", ec.message()));
+  }
+  if (absl::Status s = CollectHandshakeResult(*impl, /*is_client=*/true); !s.ok()) co_return s;
+  co_return ConnectionAccess::Make(std::move(impl));
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// TlsConnection
+
+TlsConnection::TlsConnection(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+TlsConnection::~TlsConnection() { Close(); }
+
+const ConnectionInfo& TlsConnection::info() const { return impl_->info; }
+
+EVP_PKEY* TlsConnection::peer_public_key() const { return impl_->peer_key.get(); }
+
+asio::any_io_executor TlsConnection::get_executor() const { return impl_->stream.get_executor(); }
+
+asio::awaitable<absl::Status> TlsConnection::ReadExactly(absl::Span<uint8_t> out,
+                                                         absl::Duration timeout) {
+  return DoRead(impl_, out, timeout);
+}
+
+asio::awaitable<absl::Status> TlsConnection::WriteAll(absl::Span<const uint8_t> data,
+                                                      absl::Duration timeout) {
+  return DoWrite(impl_, data, timeout);
+}
+
+void TlsConnection::Close() { impl_->Fail(absl::CancelledError("connection closed")); }
+
+bool TlsConnection::is_open() const {
+  return impl_->terminal.ok() && impl_->stream.lowest_layer().is_open();
+}
+
+SSL* TlsConnection::native_handle() const { return impl_->stream.native_handle(); }
+
+asio::awaitable<absl::StatusOr<TlsConnectionPtr>> TlsConnect(
+    std::shared_ptr<const TlsClientContext> context, std::string host, uint16_t port,
+    ConnectOptions options) {
+  try {
+    co_return co_await Connect(std::move(context), std::move(host), port, std::move(options));
+  } catch (const std::exception& e) {
+    co_return absl::InternalError(absl::StrCat("TlsConnect: ", e.what()));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// TlsAcceptor
+
+namespace internal {
+
+struct AcceptorState {
+  AcceptorState(asio::io_context& io, std::shared_ptr<const TlsServerContext> ctx,
+                AcceptorOptions opts)
+      : acceptor(io), context(std::move(ctx)), options(std::move(opts)) {}
+
+  void ReportError(const absl::Status& status) {
+    if (!stopped && on_error) on_error(status);
+  }
+
+  Tcp::acceptor acceptor;
+  const std::shared_ptr<const TlsServerContext> context;
+  const AcceptorOptions options;
+  TlsAcceptor::ConnectionHandler on_connection;
+  TlsAcceptor::ErrorHandler on_error;
+  bool started = false;
+  bool stopped = false;
+  // Connections still in their handshake, so Stop() can abandon them.
+  std::unordered_set<Impl*> handshaking;
+};
+
+}  // namespace internal
+
+namespace {
+
+using internal::AcceptorState;
+
+asio::awaitable<void> ServerHandshake(std::shared_ptr<AcceptorState> state, Tcp::socket socket) {
+  try {
+    SetTcpOptions(socket, /*keepalive=*/false);
+    asio::error_code ec;
+    std::string remote = EndpointText(socket.remote_endpoint(ec));
+    SSL* ssl = SSL_new(state->context->native_handle());
+    if (ssl == nullptr) {
+      state->ReportError(internal::OpenSslError(absl::StatusCode::kInternal, "SSL_new"));
+      co_return;
+    }
+    auto impl = std::make_shared<Impl>(std::move(socket), ssl, state->context);
+    impl->info.remote_address = remote;
+    const absl::Duration timeout = state->options.handshake_timeout;
+
+    bool timed_out = false;
+    state->handshaking.insert(impl.get());
+    {
+      Watchdog watchdog(impl->stream.get_executor(), timeout,
+                        [p = impl.get()] { p->CloseSocket(); });
+      co_await impl->stream.async_handshake(Stream::server, Redirect(ec));
+      timed_out = watchdog.expired();
+    }
+    state->handshaking.erase(impl.get());
+
+    if (state->stopped) co_return;  // abandoned; `impl` closes with this frame
+    if (timed_out) {
+      state->ReportError(absl::DeadlineExceededError(absl::StrCat(
+          "TLS handshake from ", remote, " timed out after ", absl::FormatDuration(timeout))));
+      co_return;
+    }
+    if (ec) {
+      state->ReportError(absl::UnavailableError(
+          absl::StrCat("TLS handshake from ", remote, " failed: ", ec.message())));
+      co_return;
+    }
+    if (absl::Status s = CollectHandshakeResult(*impl, /*is_client=*/false); !s.ok()) {
+      state->ReportError(s);
+      co_return;
+    }
+    state->on_connection(ConnectionAccess::Make(std::move(impl)));
+  } catch (const std::exception& e) {
+    state->ReportError(absl::InternalError(absl::StrCat("TLS accept: ", e.what())));
+  }
+}
+
+asio::awaitable<void> AcceptLoop(std::shared_ptr<AcceptorState> state) {
+  try {
+    while (!state->stopped) {
+      asio::error_code ec;
+      Tcp::socket socket = co_await state->acceptor.async_accept(Redirect(ec));
+      if (state->stopped) break;
+      if (ec) {
+        // E.g. EMFILE: report, pause briefly instead of spinning, and go on.
+        state->ReportError(absl::UnavailableError(absl::StrCat("accept: ", ec.message())));
+        asio::steady_timer pause(state->acceptor.get_executor(), std::chrono::milliseconds(100));
+        co_await pause.async_wait(Redirect(ec));
+        continue;
+      }
+      asio::co_spawn(state->acceptor.get_executor(), ServerHandshake(state, std::move(socket)),
+                     asio::detached);
+    }
+  } catch (const std::exception& e) {
+    state->ReportError(absl::InternalError(absl::StrCat("accept loop: ", e.what())));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<TlsAcceptor>> TlsAcceptor::Listen(
+    asio::io_context& io, std::shared_ptr<const TlsServerContext> context,
+    const AcceptorOptions& options) {
+  if (context == nullptr) return absl::InvalidArgumentError("no TLS server context");
+  asio::error_code ec;
+  asio::ip::address address = asio::ip::make_address(options.host, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("listen host must be an IP address: '", options.host, "'"));
+  }
+  auto state = std::make_shared<AcceptorState>(io, std::move(context), options);
+  Tcp::endpoint endpoint(address, options.port);
+  const std::string where = EndpointText(endpoint);
+  auto fail = [&](std::string_view step) {
+    return absl::UnavailableError(absl::StrCat(std::string(step), " ", where, ": ", ec.message()));
+  };
+  Tcp::acceptor& acceptor = state->acceptor;
+  if (acceptor.open(endpoint.protocol(), ec); ec) return fail("open");
+  if (acceptor.set_option(Tcp::acceptor::reuse_address(true), ec); ec) return fail("SO_REUSEADDR");
+  if (options.reuse_port) {
+    int on = 1;
+    if (::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &on, sizeof on) != 0) {
+      ec = asio::error_code(errno, asio::error::get_system_category());
+      return fail("SO_REUSEPORT");
+    }
+  }
+  if (acceptor.bind(endpoint, ec); ec) return fail("bind");
+  if (acceptor.listen(options.backlog, ec); ec) return fail("listen");
+  uint16_t port = acceptor.local_endpoint(ec).port();
+  if (ec) return fail("getsockname");
+  return std::unique_ptr<TlsAcceptor>(new TlsAcceptor(std::move(state), port));
+}
+
+TlsAcceptor::TlsAcceptor(std::shared_ptr<internal::AcceptorState> state, uint16_t port)
+    : state_(std::move(state)), port_(port) {}
+
+TlsAcceptor::~TlsAcceptor() { Stop(); }
+
+void TlsAcceptor::Start(ConnectionHandler on_connection, ErrorHandler on_error) {
+  if (state_->started || state_->stopped) return;
+  state_->started = true;
+  state_->on_connection = std::move(on_connection);
+  state_->on_error = std::move(on_error);
+  asio::co_spawn(state_->acceptor.get_executor(), AcceptLoop(state_), asio::detached);
+}
+
+void TlsAcceptor::Stop() {
+  if (state_->stopped) return;
+  state_->stopped = true;
+  asio::error_code ec;
+  state_->acceptor.close(ec);
+  for (Impl* impl : state_->handshaking) impl->CloseSocket();
+}
+
+}  // namespace ntf::tls
