@@ -1,0 +1,63 @@
+#pragma once
+
+// The configuration of ntf-intake: a YAML file (config/intake.example.yaml documents every key)
+// with NTF_INTAKE_<KEY> environment overrides (e.g. NTF_INTAKE_DATABASE_URL). Unknown keys stop
+// start-up with their name. Validated once by LoadIntakeConfig.
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "ntf/common/config.h"
+
+namespace ntf::intake {
+
+struct IntakeConfig {
+  // --- listen: the NTF protocol port ---
+  std::string listen_host = "0.0.0.0";  // IP literal to bind
+  int listen_port = 443;                // NTF clients' port (0 = any free port, for tests)
+  int event_loops = 2;                  // I/O threads; connections are spread across them
+  absl::Duration handshake_timeout = absl::Seconds(60);  // TLS + NTF handshake budget
+  absl::Duration idle_timeout = absl::Hours(1);  // close a connection silent for this long
+
+  // --- tls: files written by `ntfctl init` ---
+  std::string tls_server_cert = "/etc/simplex-ntf/server.crt";  // online certificate
+  std::string tls_ca_cert = "/etc/simplex-ntf/ca.crt";          // identity (CA) certificate
+  std::string tls_server_key = "/etc/simplex-ntf/server.key";   // online private key
+  // 32-byte key (base64url file) sealing secrets at rest in PostgreSQL.
+  std::string secret_key_file = "/etc/simplex-ntf/server_secret.key";
+
+  // --- database ---
+  std::string database_url = "postgresql://ntf@127.0.0.1/ntf";  // libpq URL or key=value
+  int database_pool_size = 8;               // connections = DB worker threads
+  int database_queue = 1024;                // blocks waiting for a DB worker before ERR INTERNAL
+  bool database_migrate = true;             // apply schema migrations at start-up
+  absl::Duration database_statement_timeout = absl::Seconds(10);
+
+  // --- redis: the push job stream ---
+  std::string redis_url = "redis://127.0.0.1:6379/0";
+  std::string push_stream = "ntf:push";  // stream the pusher consumes
+  int64_t push_stream_maxlen = 1000000;  // approximate MAXLEN trim on XADD (0 = no trim)
+
+  // --- subscriber: gRPC SubscriberControl ("" = do not notify; the subscriber reconciles) ---
+  std::string subscriber_address = "";
+  absl::Duration subscriber_timeout = absl::Seconds(2);
+
+  // --- admin: /metrics, /healthz, /readyz ---
+  std::string admin_host = "127.0.0.1";
+  int admin_port = 9441;  // 0 = any free port
+
+  // --- shutdown ---
+  absl::Duration drain_timeout = absl::Seconds(20);  // SIGTERM: time to finish blocks in flight
+
+  absl::Status Validate() const;
+};
+
+const common::ConfigSchema<IntakeConfig>& IntakeConfigSchema();
+
+// Loads `path` (empty: defaults only) and applies the environment.
+absl::StatusOr<IntakeConfig> LoadIntakeConfig(const std::string& path,
+                                              const common::Environment& env);
+
+}  // namespace ntf::intake

@@ -1,0 +1,39 @@
+#pragma once
+
+// PushJobQueue on the Redis stream `ntf:push` (proto/ntf/push/v1/push_job.proto): one XADD per
+// job, all jobs of a block pipelined in one round trip. Entry fields: kind (the PushKind name)
+// and job (the serialized PushJob).
+//
+// Thread-safety: thread-safe (the publisher serializes its connection). Blocking: one Redis
+// round trip per call, bounded by the command timeout.
+
+#include <string>
+
+#include "ntf/redis/stream_publisher.h"
+#include "services/intake/src/ports.h"
+
+namespace ntf::intake {
+
+struct RedisPushJobQueueOptions {
+  std::string stream = "ntf:push";
+  int64_t max_len = 1000000;  // approximate MAXLEN trim (0 = none)
+  absl::Duration timeout = absl::Seconds(1);
+};
+
+class RedisPushJobQueue final : public PushJobQueue {
+ public:
+  // `publisher` must outlive the queue. `health` is the readiness probe of the connection.
+  RedisPushJobQueue(redis::StreamPublisher& publisher, RedisPushJobQueueOptions options,
+                    std::function<absl::Status()> health);
+
+  // ntf::intake::PushJobQueue
+  absl::Status EnqueueVerifications(const std::vector<store::Bytes>& token_ids) override;
+  absl::Status Check() override { return health_(); }
+
+ private:
+  redis::StreamPublisher& publisher_;
+  RedisPushJobQueueOptions options_;
+  std::function<absl::Status()> health_;
+};
+
+}  // namespace ntf::intake
