@@ -6,10 +6,14 @@
 #   stop    returns only when both processes are gone
 #   status  prints the env and exits 0 if both run, else exits 1
 #   env     prints `export ...` lines for a shell: eval "$(scripts/local-stack.sh env)"
+#   pg-stop / pg-start   stop or restart PostgreSQL alone (same data, same port), for tests of a
+#           database outage; Redis keeps running
 #
 # The env file .run/stack.env holds NTF_DATABASE_URL, NTF_REDIS_URL and the PIDs; the tests read it.
 # Works as root (postgres runs as the `postgres` system user through runuser) and as a normal user.
-# Knobs: NTF_PG_PORT (default 55432), NTF_REDIS_PORT (default 56379) — a busy port is skipped upward.
+# Knobs: NTF_PG_PORT (default 25432), NTF_REDIS_PORT (default 26379) — a busy port is skipped upward.
+# The defaults sit below the kernel's ephemeral range (32768-60999), where an outgoing
+# connection can hold a port that looks free and make the bind fail.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -71,8 +75,8 @@ cmd_start() {
   rm -rf "$pgdir"; mkdir -p "$pgdir"
   [[ $(id -u) -eq 0 ]] && chown postgres: "$pgdir"
   local pg_port redis_port
-  pg_port=$(free_port "${NTF_PG_PORT:-55432}")
-  redis_port=$(free_port "${NTF_REDIS_PORT:-56379}")
+  pg_port=$(free_port "${NTF_PG_PORT:-25432}")
+  redis_port=$(free_port "${NTF_REDIS_PORT:-26379}")
 
   printf '%s\n' "$PG_PASSWORD" > "$pgdir/.pw"
   [[ $(id -u) -eq 0 ]] && chown postgres: "$pgdir/.pw"
@@ -126,6 +130,23 @@ cmd_stop() {
   log "stopped"
 }
 
+cmd_pg_stop() {
+  load_env || die "not running"
+  as_pg "$NTF_PG_BINDIR/pg_ctl" -D "$NTF_PG_DATA" -m fast -w stop >/dev/null
+  log "PostgreSQL stopped"
+}
+
+cmd_pg_start() {
+  load_env || die "not running"
+  local port; port=$(sed -E 's|.*:([0-9]+)/.*|\1|' <<<"$NTF_DATABASE_URL")
+  as_pg "$NTF_PG_BINDIR/pg_ctl" -D "$NTF_PG_DATA" -l "$NTF_PG_DATA/../postgres.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $(dirname "$NTF_PG_DATA") -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+    start >/dev/null || die "postgres failed to start"
+  local pid; pid=$(head -1 "$NTF_PG_DATA/postmaster.pid")
+  sed -i "s/^NTF_PG_PID=.*/NTF_PG_PID=$pid/" "$ENV_FILE"
+  log "PostgreSQL started again (pid $pid)"
+}
+
 cmd_status() {
   if running; then print_env; else log "not running"; return 1; fi
 }
@@ -135,5 +156,7 @@ case ${1:-status} in
   stop) cmd_stop ;;
   status) cmd_status ;;
   env) running && print_env ;;
-  *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
+  pg-stop) cmd_pg_stop ;;
+  pg-start) cmd_pg_start ;;
+  *) echo "usage: $0 start|stop|status|env|pg-stop|pg-start" >&2; exit 2 ;;
 esac

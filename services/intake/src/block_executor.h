@@ -57,8 +57,8 @@ class InlineBlockExecutor final : public BlockExecutor {
       : store_(store), processor_(processor) {}
   void Execute(const SessionContext& session, std::vector<wire::ReceivedCommand> commands,
                Done done) override {
-    std::move(done)(processor_.Finish(processor_.Execute(store_, session, commands),
-                                      absl::OkStatus()));
+    std::move(done)(
+        processor_.Finish(processor_.Execute(store_, session, commands), absl::OkStatus()));
   }
 
  private:

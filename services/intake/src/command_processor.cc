@@ -132,7 +132,7 @@ std::vector<wire::OutgoingResponse> CommandProcessor::Finish(BlockOutcome outcom
 }
 
 Response CommandProcessor::Run(Context& ctx, const wire::ReceivedCommand& received,
-                                  const wire::Command& command) const {
+                               const wire::Command& command) const {
   switch (wire::TagOf(command)) {
     case wire::CommandTag::kPing:
       return wire::PongResponse{};
@@ -153,8 +153,7 @@ Response CommandProcessor::Run(Context& ctx, const wire::ReceivedCommand& receiv
   return Err(ErrorCode::kInternal);
 }
 
-Response CommandProcessor::NewToken(Context& ctx,
-                                    const wire::ReceivedCommand& received,
+Response CommandProcessor::NewToken(Context& ctx, const wire::ReceivedCommand& received,
                                     const wire::TnewCommand& command) const {
   absl::StatusOr<crypto::PublicKey> client_dh = crypto::DecodePublicKeySpki(command.dh_key);
   absl::StatusOr<crypto::PublicKey> verify_key = crypto::DecodePublicKeySpki(command.verify_key);
@@ -223,8 +222,7 @@ Response CommandProcessor::NewToken(Context& ctx,
   return wire::IdtknResponse{.token_id = token.token_id, .server_dh_key = token.dh_pub_key};
 }
 
-Response CommandProcessor::TokenCommand(Context& ctx,
-                                        const wire::ReceivedCommand& received,
+Response CommandProcessor::TokenCommand(Context& ctx, const wire::ReceivedCommand& received,
                                         const wire::Command& command) const {
   absl::StatusOr<std::optional<store::Token>> found = ctx.store.GetToken(received.entity_id);
   if (!found.ok()) return StoreErr(found.status());
@@ -240,7 +238,8 @@ Response CommandProcessor::TokenCommand(Context& ctx,
         !crypto::ConstantTimeEquals(tvfy->reg_code, token.reg_code)) {
       return Err(ErrorCode::kAuth);
     }
-    absl::StatusOr<std::vector<store::Subscription>> dropped = ctx.store.ActivateToken(token.token_id);
+    absl::StatusOr<std::vector<store::Subscription>> dropped =
+        ctx.store.ActivateToken(token.token_id);
     if (!dropped.ok()) return StoreErr(dropped.status());
     Append(ctx.outcome.unsubscribed, *std::move(dropped));
     metrics_.TokenVerified();
@@ -258,7 +257,8 @@ Response CommandProcessor::TokenCommand(Context& ctx,
     return wire::OkResponse{};
   }
   if (std::holds_alternative<wire::TdelCommand>(command)) {
-    absl::StatusOr<std::vector<store::Subscription>> deleted = ctx.store.DeleteToken(token.token_id);
+    absl::StatusOr<std::vector<store::Subscription>> deleted =
+        ctx.store.DeleteToken(token.token_id);
     if (!deleted.ok()) return StoreErr(deleted.status());
     Append(ctx.outcome.unsubscribed, *std::move(deleted));
     metrics_.TokenDeleted();
@@ -275,8 +275,7 @@ Response CommandProcessor::TokenCommand(Context& ctx,
   return Err(ErrorCode::kInternal);
 }
 
-Response CommandProcessor::NewSubscription(Context& ctx,
-                                           const wire::ReceivedCommand& received,
+Response CommandProcessor::NewSubscription(Context& ctx, const wire::ReceivedCommand& received,
                                            const wire::SnewCommand& command) const {
   absl::StatusOr<std::optional<store::Token>> found = ctx.store.GetToken(command.token_id);
   if (!found.ok()) return StoreErr(found.status());
@@ -325,8 +324,7 @@ Response CommandProcessor::NewSubscription(Context& ctx,
   return Err(ErrorCode::kInternal);
 }
 
-Response CommandProcessor::SubscriptionCommand(Context& ctx,
-                                               const wire::ReceivedCommand& received,
+Response CommandProcessor::SubscriptionCommand(Context& ctx, const wire::ReceivedCommand& received,
                                                const wire::Command& command) const {
   absl::StatusOr<std::optional<store::Subscription>> found =
       ctx.store.GetSubscription(received.entity_id);

@@ -109,10 +109,9 @@ int RunIntake(const IntakeConfig& config, const common::Logger& log) {
     prometheus::Counter* ok = &calls.Add({{"result", "ok"}});
     prometheus::Counter* failed = &calls.Add({{"result", "error"}});
     absl::StatusOr<std::unique_ptr<GrpcSubscriptionEvents>> grpc_events =
-        GrpcSubscriptionEvents::Create(config.subscriber_address, config.subscriber_timeout,
-                                       [ok, failed](const absl::Status& s) {
-                                         (s.ok() ? ok : failed)->Increment();
-                                       });
+        GrpcSubscriptionEvents::Create(
+            config.subscriber_address, config.subscriber_timeout,
+            [ok, failed](const absl::Status& s) { (s.ok() ? ok : failed)->Increment(); });
     if (!grpc_events.ok()) return Fail(log, "subscriber client", grpc_events.status());
     events = *std::move(grpc_events);
   }

@@ -19,7 +19,7 @@ struct IntakeConfig {
   int listen_port = 443;                // NTF clients' port (0 = any free port, for tests)
   int event_loops = 2;                  // I/O threads; connections are spread across them
   absl::Duration handshake_timeout = absl::Seconds(60);  // TLS + NTF handshake budget
-  absl::Duration idle_timeout = absl::Hours(1);  // close a connection silent for this long
+  absl::Duration idle_timeout = absl::Hours(1);          // close a connection silent for this long
 
   // --- tls: files written by `ntfctl init` ---
   std::string tls_server_cert = "/etc/simplex-ntf/server.crt";  // online certificate
@@ -30,9 +30,9 @@ struct IntakeConfig {
 
   // --- database ---
   std::string database_url = "postgresql://ntf@127.0.0.1/ntf";  // libpq URL or key=value
-  int database_pool_size = 8;               // connections = DB worker threads
-  int database_queue = 1024;                // blocks waiting for a DB worker before ERR INTERNAL
-  bool database_migrate = true;             // apply schema migrations at start-up
+  int database_pool_size = 8;                                   // connections = DB worker threads
+  int database_queue = 1024;     // blocks waiting for a DB worker before ERR INTERNAL
+  bool database_migrate = true;  // apply schema migrations at start-up
   absl::Duration database_statement_timeout = absl::Seconds(10);
 
   // --- redis: the push job stream ---

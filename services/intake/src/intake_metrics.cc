@@ -50,7 +50,8 @@ IntakeMetrics::IntakeMetrics(prometheus::Registry& registry) {
   for (size_t c = 0; c < kCommands; ++c) {
     const std::string name(wire::CommandTagName(static_cast<wire::CommandTag>(c)));
     for (size_t r = 0; r < kResults; ++r) {
-      commands_[c][r] = &commands.Add({{"command", name}, {"result", std::string(kResultNames[r])}});
+      commands_[c][r] =
+          &commands.Add({{"command", name}, {"result", std::string(kResultNames[r])}});
     }
     latency_[c] = &latency.Add({{"command", name}}, buckets);
   }

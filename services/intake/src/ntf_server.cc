@@ -18,23 +18,24 @@
 namespace ntf::intake {
 namespace {
 
-// Runs the executor and resumes the coroutine on its own executor with the answers.
+// Runs the executor and resumes the awaiting coroutine on `ex` with the answers. Deliberately
+// not a coroutine itself: gcc 12 double-destroys by-value parameters moved out of a coroutine
+// frame into a lambda (seen as a double free), so the commands travel as an initiation argument.
 asio::awaitable<std::vector<wire::OutgoingResponse>> ExecuteOffLoop(
-    BlockExecutor& executor, const SessionContext& session,
+    asio::any_io_executor ex, BlockExecutor& executor, const SessionContext& session,
     std::vector<wire::ReceivedCommand> commands) {
-  auto ex = co_await asio::this_coro::executor;
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable),
-                                          void(std::vector<wire::OutgoingResponse>)>(
-      [&executor, &session, ex, commands = std::move(commands)](auto handler) mutable {
+  return asio::async_initiate<decltype(asio::use_awaitable),
+                              void(std::vector<wire::OutgoingResponse>)>(
+      [&executor, &session, ex](auto handler, std::vector<wire::ReceivedCommand> cmds) {
         auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        executor.Execute(session, std::move(commands),
+        executor.Execute(session, std::move(cmds),
                          [ex, shared](std::vector<wire::OutgoingResponse> answers) mutable {
                            asio::post(ex, [shared, answers = std::move(answers)]() mutable {
                              (*shared)(std::move(answers));
                            });
                          });
       },
-      asio::use_awaitable);
+      asio::use_awaitable, std::move(commands));
 }
 
 }  // namespace
@@ -73,7 +74,9 @@ class NtfServer::Session {
   static asio::awaitable<void> Run(std::shared_ptr<Session> self) {
     self->loop_.sessions.insert(self.get());
     self->server_.metrics_.ConnectionOpened();
-    if (co_await self->Handshake()) co_await self->Serve();
+    // (gcc 12 miscompiles co_await inside conditions: results go to locals first.)
+    const bool handshake_ok = co_await self->Handshake();
+    if (handshake_ok) co_await self->Serve();
     self->conn_->Close();
     self->loop_.sessions.erase(self.get());
     self->server_.metrics_.ConnectionClosed();
@@ -89,10 +92,9 @@ class NtfServer::Session {
  private:
   asio::awaitable<bool> Handshake() {
     const bool alpn = conn_->alpn() == wire::kNtfAlpn;
-    wire::ServerHello hello{.versions = alpn ? wire::kSupportedNtfVersions
-                                             : wire::kLegacyNtfVersions,
-                            .session_id = wire::Bytes(conn_->session_id().begin(),
-                                                      conn_->session_id().end())};
+    wire::ServerHello hello{
+        .versions = alpn ? wire::kSupportedNtfVersions : wire::kLegacyNtfVersions,
+        .session_id = wire::Bytes(conn_->session_id().begin(), conn_->session_id().end())};
     if (hello.versions.max >= wire::kAuthBatchCmdsNtfVersion) {
       absl::StatusOr<crypto::PrivateKey> key =
           crypto::GenerateKeyPair(crypto::KeyAlgorithm::kX25519);
@@ -105,15 +107,16 @@ class NtfServer::Session {
     }
     absl::StatusOr<wire::Bytes> block = wire::EncodeServerHelloBlock(hello);
     if (!block.ok()) co_return false;
-    if (!(co_await conn_->WriteAll(*block, server_.options_.handshake_timeout)).ok()) {
+    absl::Status written = co_await conn_->WriteAll(*block, server_.options_.handshake_timeout);
+    if (!written.ok()) {
       server_.metrics_.HandshakeFailed(HandshakeFailure::kTls);
       co_return false;
     }
-    absl::Status read = co_await conn_->ReadExactly(absl::MakeSpan(buffer_),
-                                                     server_.options_.handshake_timeout);
+    absl::Status read =
+        co_await conn_->ReadExactly(absl::MakeSpan(buffer_), server_.options_.handshake_timeout);
     if (!read.ok()) {
       server_.metrics_.HandshakeFailed(absl::IsDeadlineExceeded(read) ? HandshakeFailure::kTimeout
-                                                                       : HandshakeFailure::kTls);
+                                                                      : HandshakeFailure::kTls);
       co_return false;
     }
     absl::StatusOr<wire::ClientHello> client = wire::DecodeClientHelloBlock(buffer_);
@@ -131,9 +134,9 @@ class NtfServer::Session {
       co_return false;
     }
     session_.params = wire::MakeSessionParams(client->version, hello.session_id);
-    session_.session_key =
-        client->version >= wire::kAuthBatchCmdsNtfVersion && session_key_ ? &*session_key_
-                                                                           : nullptr;
+    session_.session_key = client->version >= wire::kAuthBatchCmdsNtfVersion && session_key_
+                               ? &*session_key_
+                               : nullptr;
     co_return true;
   }
 
@@ -146,13 +149,14 @@ class NtfServer::Session {
       if (!read.ok()) co_return;
       std::vector<wire::ReceivedCommand> commands =
           wire::DecodeClientBlock(buffer_, session_.params);
-      std::vector<wire::OutgoingResponse> answers =
-          co_await ExecuteOffLoop(server_.executor_, session_, std::move(commands));
+      std::vector<wire::OutgoingResponse> answers = co_await ExecuteOffLoop(
+          conn_->get_executor(), server_.executor_, session_, std::move(commands));
       absl::StatusOr<std::vector<wire::Bytes>> blocks =
           wire::EncodeServerBlocks(answers, session_.params);
       if (!blocks.ok()) co_return;  // an answer we cannot encode: a bug, drop the connection
       for (const wire::Bytes& b : *blocks) {
-        if (!(co_await conn_->WriteAll(b, server_.options_.idle_timeout)).ok()) co_return;
+        absl::Status written = co_await conn_->WriteAll(b, server_.options_.idle_timeout);
+        if (!written.ok()) co_return;
       }
     }
   }

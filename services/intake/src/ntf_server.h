@@ -27,11 +27,12 @@
 namespace ntf::intake {
 
 struct NtfServerOptions {
-  std::string host = "0.0.0.0";         // IP literal to bind
-  uint16_t port = 443;                  // 0 = any free port (tests)
-  int event_loops = 2;                  // threads accepting and serving connections
+  std::string host = "0.0.0.0";  // IP literal to bind
+  uint16_t port = 443;           // 0 = any free port (tests)
+  int event_loops = 2;           // threads accepting and serving connections
   absl::Duration handshake_timeout = absl::Seconds(60);  // TLS + NTF handshakes
-  absl::Duration idle_timeout = absl::Hours(1);  // a connection with no block for this long is closed
+  absl::Duration idle_timeout =
+      absl::Hours(1);  // a connection with no block for this long is closed
 };
 
 class NtfServer {

@@ -22,8 +22,8 @@ absl::Status RedisPushJobQueue::EnqueueVerifications(const std::vector<store::By
     job.set_kind(push::v1::PUSH_KIND_VERIFICATION);
     job.set_token_id(id.data(), id.size());
     job.set_enqueued_at_unix_ms(now_ms);
-    entries.push_back({{"kind", push::v1::PushKind_Name(job.kind())},
-                       {"job", job.SerializeAsString()}});
+    entries.push_back(
+        {{"kind", push::v1::PushKind_Name(job.kind())}, {"job", job.SerializeAsString()}});
   }
   absl::StatusOr<std::vector<std::string>> ids = publisher_.Publish(
       options_.stream, entries, {.max_len = options_.max_len}, {.timeout = options_.timeout});

@@ -165,7 +165,7 @@ class ConfigSchema {
   // Any integer type whose range fits in int64_t; values outside the type's range are errors.
   template <std::integral I>
   requires(!std::same_as<I, bool> &&
-           std::numeric_limits<I>::max() <= std::numeric_limits<int64_t>::max())
+           std::cmp_less_equal(std::numeric_limits<I>::max(), std::numeric_limits<int64_t>::max()))
       ConfigSchema& Field(std::string path, I T::*member, std::string help) {
     config_internal::FieldSpec spec{
         .path = std::move(path),
