@@ -76,8 +76,7 @@ Bytes ToBytes(const pqxx::field& f) {
   return Bytes(b.data(), b.data() + b.size());
 }
 
-absl::StatusOr<Bytes> Unseal(const crypto::SealKey& key, const pqxx::field& f,
-                             const char* column) {
+absl::StatusOr<Bytes> Unseal(const crypto::SealKey& key, const pqxx::field& f, const char* column) {
   absl::StatusOr<Bytes> plain = crypto::Unseal(key, ToBytes(f));
   if (!plain.ok()) {
     return absl::InternalError(
@@ -253,15 +252,14 @@ absl::StatusOr<std::optional<Subscription>> PgStore::GetSubscription(ByteSpan su
 
 absl::Status PgStore::InsertSubscription(const Subscription& s) {
   return Guard([&]() -> absl::Status {
-    pqxx::result server = tx_.exec_params(kUpsertServer, Hosts(s.server), s.server.port,
-                                          Bin(s.server.key_hash));
+    pqxx::result server =
+        tx_.exec_params(kUpsertServer, Hosts(s.server), s.server.port, Bin(s.server.key_hash));
     if (server.empty()) return absl::InternalError("smp_servers upsert returned no row");
     const int64_t server_id = server[0][0].as<int64_t>();
     if (!GetToken(s.token_id)->has_value()) return NotFound();
-    pqxx::result r = tx_.exec_params(kInsertSubscription, Bin(s.subscription_id), Bin(s.token_id),
-                                     server_id, Bin(s.notifier_id),
-                                     Bin(crypto::Seal(seal_key_, s.notifier_key)),
-                                     wire::FormatSubscriptionStatus(s.status));
+    pqxx::result r = tx_.exec_params(
+        kInsertSubscription, Bin(s.subscription_id), Bin(s.token_id), server_id, Bin(s.notifier_id),
+        Bin(crypto::Seal(seal_key_, s.notifier_key)), wire::FormatSubscriptionStatus(s.status));
     if (r.affected_rows() == 0) return absl::AlreadyExistsError("subscription exists");
     return absl::OkStatus();
   });

@@ -32,8 +32,7 @@ absl::StatusOr<crypto::SealKey> ReadSealKeyFile(const std::string& path) {
   return crypto::SealKey::FromRaw(*raw);
 }
 
-absl::Status WriteSealKeyFile(const std::string& path, const crypto::SealKey& key,
-                              bool overwrite) {
+absl::Status WriteSealKeyFile(const std::string& path, const crypto::SealKey& key, bool overwrite) {
   const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL);
   const int fd = ::open(path.c_str(), flags, 0600);
   if (fd < 0) {

@@ -51,13 +51,13 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
   }
 
   Subscription NewSub(const Token& t, uint8_t nid) {
-    return Subscription{.subscription_id = crypto::RandomId(),
-                        .token_id = t.token_id,
-                        .server = {.hosts = {"a.example", "b.onion"}, .port = "5224",
-                                   .key_hash = Bytes(32, 9)},
-                        .notifier_id = Bytes(24, nid),
-                        .notifier_key = Bytes(48, 5),
-                        .status = {.state = SubscriptionState::kNew}};
+    return Subscription{
+        .subscription_id = crypto::RandomId(),
+        .token_id = t.token_id,
+        .server = {.hosts = {"a.example", "b.onion"}, .port = "5224", .key_hash = Bytes(32, 9)},
+        .notifier_id = Bytes(24, nid),
+        .notifier_key = Bytes(48, 5),
+        .status = {.state = SubscriptionState::kNew}};
   }
 
   crypto::SealKey seal_key_ = crypto::SealKey::Generate();
@@ -136,7 +136,8 @@ TEST_P(StoreContractTest, SubscriptionsAndCascades) {
   EXPECT_EQ((*found)->status, s1.status);
   SmpServer other = s1.server;
   other.port = "";
-  EXPECT_FALSE(Do([&](Store& s) { return s.FindSubscription(other, s1.notifier_id); })->has_value());
+  EXPECT_FALSE(
+      Do([&](Store& s) { return s.FindSubscription(other, s1.notifier_id); })->has_value());
 
   EXPECT_TRUE(*Do([&](Store& s) { return s.DeleteSubscription(s2.subscription_id); }));
   EXPECT_FALSE(*Do([&](Store& s) { return s.DeleteSubscription(s2.subscription_id); }));
@@ -183,8 +184,11 @@ TEST(PgStoreSealing, SecretsAreSealedAtRestAndNeedTheKey) {
   crypto::SealKey key = crypto::SealKey::Generate();
   Token t{.token_id = crypto::RandomId(),
           .device = {.provider = PushProvider::kApnsDev, .token = wire::ToBytes("d")},
-          .verify_key = Bytes(44, 1), .dh_pub_key = Bytes(44, 2), .dh_priv_key = Bytes(48, 0xAB),
-          .dh_secret = Bytes(32, 0xCD), .reg_code = Bytes(32, 1),
+          .verify_key = Bytes(44, 1),
+          .dh_pub_key = Bytes(44, 2),
+          .dh_priv_key = Bytes(48, 0xAB),
+          .dh_secret = Bytes(32, 0xCD),
+          .reg_code = Bytes(32, 1),
           .status = {.state = TokenState::kRegistered}};
   ASSERT_TRUE((*pool)->Run([&](pqxx::work& tx) { return PgStore(tx, key).InsertToken(t); }).ok());
   // The stored column is not the plaintext.

@@ -34,7 +34,8 @@ absl::StatusOr<std::map<std::string, std::string>> ParseFlags(
     if (std::find(booleans.begin(), booleans.end(), a) != booleans.end()) {
       flags[a] = "true";
     } else if (std::find(valued.begin(), valued.end(), a) != valued.end()) {
-      if (i + 1 >= args.size()) return absl::InvalidArgumentError(absl::StrCat(a, " needs a value"));
+      if (i + 1 >= args.size())
+        return absl::InvalidArgumentError(absl::StrCat(a, " needs a value"));
       flags[a] = args[++i];
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown argument ", a));
@@ -58,15 +59,16 @@ absl::StatusOr<InitResult> Init(const InitOptions& options) {
     return absl::InvalidArgumentError("--port must be 1..65535");
   }
   absl::StatusOr<wire::HostKind> host_kind = wire::ClassifyHost(options.host);
-  if (!host_kind.ok()) return absl::InvalidArgumentError(absl::StrCat("--host: ", host_kind.status().message()));
+  if (!host_kind.ok())
+    return absl::InvalidArgumentError(absl::StrCat("--host: ", host_kind.status().message()));
   if (::mkdir(options.dir.c_str(), 0755) != 0 && errno != EEXIST) {
     return absl::InternalError(absl::StrCat("cannot create ", options.dir));
   }
 
   absl::StatusOr<tls::CertificateAndKey> ca = tls::GenerateCa({.algorithm = alg});
   if (!ca.ok()) return ca.status();
-  absl::StatusOr<tls::CertificateAndKey> server = tls::GenerateServerCertificate(
-      *ca, {.algorithm = alg, .common_name = options.host});
+  absl::StatusOr<tls::CertificateAndKey> server =
+      tls::GenerateServerCertificate(*ca, {.algorithm = alg, .common_name = options.host});
   if (!server.ok()) return server.status();
   absl::StatusOr<tls::Fingerprint> fp = tls::FingerprintOfPem(ca->certificate_pem);
   if (!fp.ok()) return fp.status();
@@ -104,15 +106,15 @@ absl::StatusOr<InitResult> Init(const InitOptions& options) {
       {"intake.yaml", intake::IntakeConfigSchema().Render(config), false},
   };
   for (const File& f : files) {
-    if (absl::Status s = tls::WritePemFile(Join(options.dir, f.name), f.contents, f.secret,
-                                           options.force);
+    if (absl::Status s =
+            tls::WritePemFile(Join(options.dir, f.name), f.contents, f.secret, options.force);
         !s.ok()) {
       return s;
     }
     result.files.push_back(Join(options.dir, f.name));
   }
-  if (absl::Status s = store::WriteSealKeyFile(config.secret_key_file,
-                                               crypto::SealKey::Generate(), options.force);
+  if (absl::Status s = store::WriteSealKeyFile(config.secret_key_file, crypto::SealKey::Generate(),
+                                               options.force);
       !s.ok()) {
     return s;
   }
@@ -133,10 +135,9 @@ int Main(const std::vector<std::string>& args, std::ostream& out, std::ostream& 
     return 2;
   }
   if (args[0] == "init") {
-    auto flags = ParseFlags(args, 1,
-                            {"--dir", "--host", "--port", "--algorithm", "--database-url",
-                             "--redis-url"},
-                            {"--force"});
+    auto flags = ParseFlags(
+        args, 1, {"--dir", "--host", "--port", "--algorithm", "--database-url", "--redis-url"},
+        {"--force"});
     if (!flags.ok()) {
       err << "ntfctl init: " << flags.status().message() << "\n" << kUsage;
       return 2;

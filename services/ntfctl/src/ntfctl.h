@@ -21,7 +21,7 @@ struct InitOptions {
   std::string algorithm = "ed25519";     // ed25519 | ed448 (certificate keys)
   std::string database_url = "postgresql://ntf@127.0.0.1/ntf";
   std::string redis_url = "redis://127.0.0.1:6379/0";
-  bool force = false;                    // overwrite existing files
+  bool force = false;  // overwrite existing files
 };
 
 struct InitResult {

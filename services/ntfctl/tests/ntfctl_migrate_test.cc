@@ -1,7 +1,7 @@
 // ntfctl migrate against the local PostgreSQL (scripts/local-stack.sh).
-#include <sstream>
-
 #include <gtest/gtest.h>
+
+#include <sstream>
 
 #include "ntf/pg/migrations.h"
 #include "ntf/pg/testing/test_database.h"
@@ -32,10 +32,10 @@ TEST(NtfctlMigrate, AppliesOnceAndIsIdempotent) {
 
 TEST(NtfctlMigrate, UnreachableDatabaseIsAnError) {
   std::ostringstream out, err;
-  EXPECT_EQ(Main({"migrate", "--database-url",
-                  "postgresql://ntf:ntf@127.0.0.1:1/ntf?connect_timeout=2"},
-                 out, err),
-            1);
+  EXPECT_EQ(
+      Main({"migrate", "--database-url", "postgresql://ntf:ntf@127.0.0.1:1/ntf?connect_timeout=2"},
+           out, err),
+      1);
   EXPECT_FALSE(err.str().empty());
 }
 

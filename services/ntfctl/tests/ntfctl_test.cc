@@ -1,12 +1,11 @@
 #include "services/ntfctl/src/ntfctl.h"
 
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 #include "ntf/store/seal_key_file.h"
 #include "ntf/tls/certificates.h"
@@ -63,8 +62,8 @@ TEST(NtfctlInit, RefusesToOverwriteWithoutForce) {
   EXPECT_TRUE(absl::IsAlreadyExists(Init({.dir = dir}).status()));
   auto again = Init({.dir = dir, .algorithm = "ed448", .force = true});
   ASSERT_TRUE(again.ok()) << again.status();
-  auto creds = tls::ServerCredentials::FromFiles(dir + "/server.crt", dir + "/ca.crt",
-                                                 dir + "/server.key");
+  auto creds =
+      tls::ServerCredentials::FromFiles(dir + "/server.crt", dir + "/ca.crt", dir + "/server.key");
   ASSERT_TRUE(creds.ok());
   EXPECT_EQ(creds->algorithm(), tls::KeyAlgorithm::kEd448);
   std::filesystem::remove_all(dir);

@@ -32,7 +32,7 @@ struct Token {
   Bytes dh_secret = {};    // 32-byte X25519 shared secret with the client's DH key
   Bytes reg_code = {};     // 32 bytes
   TokenStatus status = {};
-  uint16_t cron_interval = 0;  // minutes, 0 = off
+  uint16_t cron_interval = 0;                    // minutes, 0 = off
   absl::Time registered_at = absl::UnixEpoch();  // when `device` was last set (TNEW/TRPL)
 };
 
