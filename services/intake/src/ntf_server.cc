@@ -88,6 +88,8 @@ class NtfServer::Session {
   void Drain() {
     if (idle_) conn_->Close();
   }
+  // At the drain deadline: closes the connection whatever it is doing.
+  void Close() { conn_->Close(); }
 
  private:
   asio::awaitable<bool> Handshake() {
@@ -112,8 +114,10 @@ class NtfServer::Session {
       server_.metrics_.HandshakeFailed(HandshakeFailure::kTls);
       co_return false;
     }
+    idle_ = true;  // waiting for the client: a drain may close the connection now
     absl::Status read =
         co_await conn_->ReadExactly(absl::MakeSpan(buffer_), server_.options_.handshake_timeout);
+    idle_ = false;
     if (!read.ok()) {
       server_.metrics_.HandshakeFailed(absl::IsDeadlineExceeded(read) ? HandshakeFailure::kTimeout
                                                                       : HandshakeFailure::kTls);
@@ -244,7 +248,17 @@ int NtfServer::Drain(absl::Duration deadline) {
   }
   const absl::Time until = absl::Now() + deadline;
   while (active_.load() > 0 && absl::Now() < until) absl::SleepFor(absl::Milliseconds(10));
-  return active_.load();
+  const int left = active_.load();
+  if (left > 0) {
+    for (auto& loop : loops_) {
+      asio::post(loop->io, [l = loop.get()] {
+        for (Session* s : l->sessions) s->Close();
+      });
+    }
+    const absl::Time grace = absl::Now() + absl::Seconds(1);
+    while (active_.load() > 0 && absl::Now() < grace) absl::SleepFor(absl::Milliseconds(10));
+  }
+  return left;
 }
 
 }  // namespace ntf::intake

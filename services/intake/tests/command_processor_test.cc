@@ -49,13 +49,14 @@ class ProcessorTest : public ::testing::Test {
   std::vector<wire::OutgoingResponse> SendMany(const std::vector<Item>& items) {
     std::vector<wire::Transmission> ts;
     for (const Item& item : items) {
-      wire::Transmission t{.corr_id = crypto::RandomId(), .entity_id = item.entity,
+      wire::Transmission t{.corr_id = crypto::RandomId(),
+                           .entity_id = item.entity,
                            .command = *wire::EncodeCommand(item.command)};
       if (item.signer != nullptr) {
-        Bytes authorized = *wire::BytesToAuthorize(session_.params.session_id, t.corr_id,
-                                                   t.entity_id, t.command);
-        t.auth = *crypto::Authorize(*item.signer, &session_key_.public_key(), t.corr_id,
-                                    authorized);
+        Bytes authorized =
+            *wire::BytesToAuthorize(session_.params.session_id, t.corr_id, t.entity_id, t.command);
+        t.auth =
+            *crypto::Authorize(*item.signer, &session_key_.public_key(), t.corr_id, authorized);
       }
       ts.push_back(std::move(t));
     }
@@ -78,10 +79,10 @@ class ProcessorTest : public ::testing::Test {
 
   wire::TnewCommand Tnew(const crypto::PrivateKey& verify, const crypto::PrivateKey& dh,
                          std::string device = "abcdef0123") {
-    return {.device_token = {.provider = wire::PushProvider::kApnsTest,
-                             .token = wire::ToBytes(device)},
-            .verify_key = Spki(verify),
-            .dh_key = Spki(dh)};
+    return {
+        .device_token = {.provider = wire::PushProvider::kApnsTest, .token = wire::ToBytes(device)},
+        .verify_key = Spki(verify),
+        .dh_key = Spki(dh)};
   }
 
   // Registers and verifies a token; returns its id.
@@ -162,7 +163,8 @@ TEST_F(ProcessorTest, CredentialRulesComeFromTheCodec) {
 }
 
 TEST_F(ProcessorTest, TvfyActivatesWithTheRightCodeOnly) {
-  Bytes id = std::get<wire::IdtknResponse>(Send(Tnew(verify_, dh_), {}, &verify_).response).token_id;
+  Bytes id =
+      std::get<wire::IdtknResponse>(Send(Tnew(verify_, dh_), {}, &verify_).response).token_id;
   EXPECT_EQ(ErrorOf(Send(wire::TvfyCommand{.reg_code = Bytes(32, 0)}, id, &verify_)),
             ErrorCode::kAuth);
   const Bytes code = (*store_.GetToken(id))->reg_code;
@@ -187,8 +189,10 @@ TEST_F(ProcessorTest, TvfyRemovesOtherRegistrationsOfTheDevice) {
 
 TEST_F(ProcessorTest, TchkReportsStatusWithReasonOnlyForV3) {
   Bytes id = ActiveToken(verify_, dh_);
-  ASSERT_TRUE(store_.SetTokenStatus(id, {.state = store::TokenState::kInvalid,
-                                         .reason = wire::InvalidReason::kBad}).ok());
+  ASSERT_TRUE(store_
+                  .SetTokenStatus(id, {.state = store::TokenState::kInvalid,
+                                       .reason = wire::InvalidReason::kBad})
+                  .ok());
   auto r = Send(wire::TchkCommand{}, id, &verify_);
   auto tkn = std::get<wire::TknResponse>(r.response);
   EXPECT_EQ(tkn.status.state, store::TokenState::kInvalid);
@@ -197,10 +201,9 @@ TEST_F(ProcessorTest, TchkReportsStatusWithReasonOnlyForV3) {
 }
 
 TEST_F(ProcessorTest, TokenCommandsOnUnknownTokenAreAuthErrors) {
-  for (const wire::Command& c :
-       std::vector<wire::Command>{wire::TchkCommand{}, wire::TdelCommand{},
-                                  wire::TcrnCommand{.interval_minutes = 20},
-                                  wire::TvfyCommand{.reg_code = Bytes(32, 1)}}) {
+  for (const wire::Command& c : std::vector<wire::Command>{
+           wire::TchkCommand{}, wire::TdelCommand{}, wire::TcrnCommand{.interval_minutes = 20},
+           wire::TvfyCommand{.reg_code = Bytes(32, 1)}}) {
     EXPECT_EQ(ErrorOf(Send(c, Bytes(24, 9), &verify_)), ErrorCode::kAuth);
   }
 }
@@ -247,8 +250,7 @@ TEST_F(ProcessorTest, SubscriptionLifecycle) {
   EXPECT_EQ(ErrorOf(Send(Snew(id, other_notifier), {}, &verify_)), ErrorCode::kAuth);
 
   auto chk = Send(wire::SchkCommand{}, sub_id, &verify_);
-  EXPECT_EQ(std::get<wire::SubResponse>(chk.response).status.state,
-            store::SubscriptionState::kNew);
+  EXPECT_EQ(std::get<wire::SubResponse>(chk.response).status.state, store::SubscriptionState::kNew);
   EXPECT_FALSE(ErrorOf(Send(wire::SdelCommand{}, sub_id, &verify_)));
   EXPECT_EQ(events_.unsubscribed().size(), 1u);
   EXPECT_EQ(ErrorOf(Send(wire::SchkCommand{}, sub_id, &verify_)), ErrorCode::kAuth);
@@ -259,9 +261,8 @@ TEST_F(ProcessorTest, SubscriptionOfAnotherTokenIsRefused) {
   auto other_key = Key(crypto::KeyAlgorithm::kEd25519);
   Bytes theirs = ActiveToken(other_key, dh_, "fedcba");
   auto notifier = Key(crypto::KeyAlgorithm::kEd25519);
-  Bytes sub_id =
-      std::get<wire::IdsubResponse>(Send(Snew(mine, notifier), {}, &verify_).response)
-          .subscription_id;
+  Bytes sub_id = std::get<wire::IdsubResponse>(Send(Snew(mine, notifier), {}, &verify_).response)
+                     .subscription_id;
   // Another token cannot claim the same queue, nor check or delete my subscription.
   EXPECT_EQ(ErrorOf(Send(Snew(theirs, notifier), {}, &other_key)), ErrorCode::kAuth);
   EXPECT_EQ(ErrorOf(Send(wire::SchkCommand{}, sub_id, &other_key)), ErrorCode::kAuth);
@@ -269,7 +270,8 @@ TEST_F(ProcessorTest, SubscriptionOfAnotherTokenIsRefused) {
 }
 
 TEST_F(ProcessorTest, SnewNeedsAVerifiedToken) {
-  Bytes id = std::get<wire::IdtknResponse>(Send(Tnew(verify_, dh_), {}, &verify_).response).token_id;
+  Bytes id =
+      std::get<wire::IdtknResponse>(Send(Tnew(verify_, dh_), {}, &verify_).response).token_id;
   auto notifier = Key(crypto::KeyAlgorithm::kEd25519);
   EXPECT_EQ(ErrorOf(Send(Snew(id, notifier), {}, &verify_)), ErrorCode::kAuth);
 }
@@ -322,8 +324,8 @@ TEST_F(ProcessorTest, DeadStoreGivesStoreErrorsAndRecovers) {
   store_.SetAvailableForTest(false);
   EXPECT_EQ(ErrorOf(Send(wire::TchkCommand{}, id, &verify_)), ErrorCode::kStore);
   EXPECT_EQ(ErrorOf(Send(Tnew(verify_, dh_, "cc"), {}, &verify_)), ErrorCode::kStore);
-  EXPECT_TRUE(std::holds_alternative<wire::PongResponse>(
-      Send(wire::PingCommand{}, {}, nullptr).response));
+  EXPECT_TRUE(
+      std::holds_alternative<wire::PongResponse>(Send(wire::PingCommand{}, {}, nullptr).response));
   store_.SetAvailableForTest(true);
   EXPECT_FALSE(ErrorOf(Send(wire::TchkCommand{}, id, &verify_)));
 }
@@ -334,8 +336,8 @@ TEST_F(ProcessorTest, FailedCommitTurnsAnswersIntoStoreErrorsWithoutSideEffects)
   EXPECT_EQ(ErrorOf(r), ErrorCode::kStore);
   EXPECT_TRUE(r.entity_id.empty());
   EXPECT_TRUE(queue_.verifications().empty());
-  EXPECT_TRUE(std::holds_alternative<wire::PongResponse>(
-      Send(wire::PingCommand{}, {}, nullptr).response));
+  EXPECT_TRUE(
+      std::holds_alternative<wire::PongResponse>(Send(wire::PingCommand{}, {}, nullptr).response));
 }
 
 TEST_F(ProcessorTest, DeadPushQueueFailsTnewSoTheClientRetries) {
