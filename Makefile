@@ -17,7 +17,7 @@ run: build
 	scripts/run.sh
 
 stop:
-	scripts/local-stack.sh stop
+	scripts/stop.sh
 
 # Install + both builds + local stack + every test (unit, ASan/UBSan unit, fuzz smoke,
 # integration) + stop. Ends with ctest's summary.
