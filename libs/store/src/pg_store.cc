@@ -59,6 +59,9 @@ constexpr char kUpsertServer[] =
     "ON CONFLICT DO NOTHING RETURNING smp_server_id) "
     "SELECT smp_server_id FROM ins UNION ALL SELECT smp_server_id FROM smp_servers "
     "WHERE smp_hosts = $1 AND smp_port = $2 AND smp_key_hash = $3";
+constexpr char kFindServer[] =
+    "SELECT smp_server_id FROM smp_servers "
+    "WHERE smp_hosts = $1 AND smp_port = $2 AND smp_key_hash = $3";
 constexpr char kInsertSubscription[] =
     "INSERT INTO subscriptions (subscription_id, token_id, smp_server_id, notifier_id, "
     "notifier_key_sealed, status) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
@@ -254,6 +257,11 @@ absl::Status PgStore::InsertSubscription(const Subscription& s) {
   return Guard([&]() -> absl::Status {
     pqxx::result server =
         tx_.exec_params(kUpsertServer, Hosts(s.server), s.server.port, Bin(s.server.key_hash));
+    if (server.empty()) {
+      // Another transaction inserted the row concurrently: our INSERT waited for it and did
+      // nothing, and this statement's snapshot predates it. A new statement sees it.
+      server = tx_.exec_params(kFindServer, Hosts(s.server), s.server.port, Bin(s.server.key_hash));
+    }
     if (server.empty()) return absl::InternalError("smp_servers upsert returned no row");
     const int64_t server_id = server[0][0].as<int64_t>();
     if (!GetToken(s.token_id)->has_value()) return NotFound();

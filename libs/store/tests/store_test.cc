@@ -2,6 +2,9 @@
 // call its own transaction), so the fake is proven to behave like the real store.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "ntf/crypto/primitives.h"
 #include "ntf/crypto/seal.h"
 #include "ntf/pg/migrations.h"
@@ -174,6 +177,50 @@ INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest,
                          [](const auto& info) {
                            return info.param == Backend::kMemory ? "Memory" : "Postgres";
                          });
+
+// Many transactions adding subscriptions on the same new SMP server at once: the server row is
+// created once and no insert fails (a concurrent upsert used to see no row and fail).
+TEST(PgStoreConcurrency, ConcurrentSubscriptionsOnANewServerAllSucceed) {
+  auto schema = pg::testing::TestSchema::Create("conc");
+  ASSERT_TRUE(schema.ok()) << schema.status();
+  auto pool = pg::Pool::Create((*schema)->MakePoolOptions(8));
+  ASSERT_TRUE(pool.ok());
+  ASSERT_TRUE(pg::ApplyMigrations(**pool, Migrations()).ok());
+  crypto::SealKey key = crypto::SealKey::Generate();
+  Token t{.token_id = crypto::RandomId(),
+          .device = {.provider = PushProvider::kApnsDev, .token = wire::ToBytes("d")},
+          .verify_key = Bytes(44, 1),
+          .dh_pub_key = Bytes(44, 2),
+          .dh_priv_key = Bytes(48, 3),
+          .dh_secret = Bytes(32, 4),
+          .reg_code = Bytes(32, 1),
+          .status = {.state = TokenState::kActive}};
+  ASSERT_TRUE((*pool)->Run([&](pqxx::work& tx) { return PgStore(tx, key).InsertToken(t); }).ok());
+  std::atomic<int> failures{0};
+  for (int round = 0; round < 5; ++round) {
+    const SmpServer server{.hosts = {"r" + std::to_string(round) + ".example"},
+                           .port = "",
+                           .key_hash = Bytes(32, static_cast<uint8_t>(round))};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i) {
+      threads.emplace_back([&, i] {
+        Subscription sub{.subscription_id = crypto::RandomId(),
+                         .token_id = t.token_id,
+                         .server = server,
+                         .notifier_id = Bytes(24, static_cast<uint8_t>(i)),
+                         .notifier_key = Bytes(48, 5),
+                         .status = {.state = SubscriptionState::kNew}};
+        absl::Status s =
+            (*pool)->Run([&](pqxx::work& tx) { return PgStore(tx, key).InsertSubscription(sub); });
+        if (!s.ok()) failures.fetch_add(1);
+      });
+    }
+    for (std::thread& th : threads) th.join();
+  }
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(*(*schema)->AdminQuery("SELECT count(*) FROM " + (*schema)->name() + ".smp_servers"),
+            "5");
+}
 
 TEST(PgStoreSealing, SecretsAreSealedAtRestAndNeedTheKey) {
   auto schema = pg::testing::TestSchema::Create("seal");
