@@ -62,9 +62,12 @@ constexpr char kUpsertServer[] =
 constexpr char kFindServer[] =
     "SELECT smp_server_id FROM smp_servers "
     "WHERE smp_hosts = $1 AND smp_port = $2 AND smp_key_hash = $3";
+// Inserts nothing (no error, so the block's transaction goes on) when the token is gone or the
+// subscription exists.
 constexpr char kInsertSubscription[] =
     "INSERT INTO subscriptions (subscription_id, token_id, smp_server_id, notifier_id, "
-    "notifier_key_sealed, status) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+    "notifier_key_sealed, status) SELECT $1, $2, $3, $4, $5, $6 "
+    "WHERE EXISTS (SELECT 1 FROM tokens WHERE token_id = $2) ON CONFLICT DO NOTHING";
 constexpr char kDeleteSubscription[] = "DELETE FROM subscriptions WHERE subscription_id = $1";
 
 constexpr pg::Migration kMigrations[] = {
@@ -255,21 +258,29 @@ absl::StatusOr<std::optional<Subscription>> PgStore::GetSubscription(ByteSpan su
 
 absl::Status PgStore::InsertSubscription(const Subscription& s) {
   return Guard([&]() -> absl::Status {
+    const std::string hosts = Hosts(s.server);
+    // Known servers (the common case) cost one read and no write.
     pqxx::result server =
-        tx_.exec_params(kUpsertServer, Hosts(s.server), s.server.port, Bin(s.server.key_hash));
+        tx_.exec_params(kFindServer, hosts, s.server.port, Bin(s.server.key_hash));
+    if (server.empty()) {
+      server = tx_.exec_params(kUpsertServer, hosts, s.server.port, Bin(s.server.key_hash));
+    }
     if (server.empty()) {
       // Another transaction inserted the row concurrently: our INSERT waited for it and did
-      // nothing, and this statement's snapshot predates it. A new statement sees it.
-      server = tx_.exec_params(kFindServer, Hosts(s.server), s.server.port, Bin(s.server.key_hash));
+      // nothing, and that statement's snapshot predates it. A new statement sees it.
+      server = tx_.exec_params(kFindServer, hosts, s.server.port, Bin(s.server.key_hash));
     }
     if (server.empty()) return absl::InternalError("smp_servers upsert returned no row");
     const int64_t server_id = server[0][0].as<int64_t>();
-    if (!GetToken(s.token_id)->has_value()) return NotFound();
     pqxx::result r = tx_.exec_params(
         kInsertSubscription, Bin(s.subscription_id), Bin(s.token_id), server_id, Bin(s.notifier_id),
         Bin(crypto::Seal(seal_key_, s.notifier_key)), wire::FormatSubscriptionStatus(s.status));
-    if (r.affected_rows() == 0) return absl::AlreadyExistsError("subscription exists");
-    return absl::OkStatus();
+    if (r.affected_rows() > 0) return absl::OkStatus();
+    // Nothing inserted: the token is gone, or the subscription exists.
+    absl::StatusOr<std::optional<Token>> token = GetToken(s.token_id);
+    if (!token.ok()) return token.status();
+    if (!token->has_value()) return NotFound();
+    return absl::AlreadyExistsError("subscription exists");
   });
 }
 
