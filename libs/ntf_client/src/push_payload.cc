@@ -38,7 +38,7 @@ absl::StatusOr<wire::Bytes> Open(const crypto::DhSecret& secret, std::string_vie
   absl::StatusOr<wire::Bytes> box = DecodeB64(field, box_b64);
   if (!box.ok()) return box.status();
   absl::StatusOr<wire::Bytes> plain =
-      crypto::BoxDecryptPadded(secret, *nonce, *box, kPushPaddedLength);
+      crypto::BoxDecryptPadded(secret, *nonce, *box);
   if (!plain.ok()) return Bad(field, plain.status().message());
   return plain;
 }

@@ -82,7 +82,7 @@ TEST(AgentTokenTest, RegistrationAgreesOnTheServersSecret) {
   const Bytes code = crypto::RandomBytes(kRegCodeSize);
   const crypto::CbNonce nonce = crypto::RandomNonce();
   const std::string box =
-      wire::Base64UrlEncode(*crypto::BoxEncryptPadded(expected, nonce, code, kPushPaddedLength));
+      wire::Base64UrlEncode(*crypto::BoxEncryptPadded(expected, nonce, code, kReferencePushPaddedLength));
   absl::StatusOr<Bytes> decrypted = token.DecryptVerification(wire::Base64UrlEncode(nonce), box);
   ASSERT_TRUE(decrypted.ok()) << decrypted.status();
   EXPECT_EQ(*decrypted, code);
@@ -98,7 +98,7 @@ TEST(AgentTokenTest, DecryptsMessagesWithItsSecret) {
                            wire::Base64UrlEncode(Bytes(144, 6));
   const crypto::CbNonce nonce = crypto::RandomNonce();
   const std::string box = wire::Base64UrlEncode(*crypto::BoxEncryptPadded(
-      server.Secret(*token.MakeTnew()), nonce, wire::AsSpan(text), kPushPaddedLength));
+      server.Secret(*token.MakeTnew()), nonce, wire::AsSpan(text), kReferencePushPaddedLength));
   absl::StatusOr<std::vector<PNMessageData>> messages =
       token.DecryptMessages(wire::Base64UrlEncode(nonce), box);
   ASSERT_TRUE(messages.ok()) << messages.status();

@@ -27,8 +27,10 @@
 
 namespace ntf::client {
 
-// Plaintext size of every encrypted push blob (before the 16-byte tag): paddedNtfLength.
-inline constexpr size_t kPushPaddedLength = 3072;
+// The reference server pads push plaintexts to 3072 bytes (paddedNtfLength); ours pads to 2912
+// so that a message push fits APNs' 4096-byte limit (docs/push-payloads.md). The agent's unPad
+// only reads the length prefix, so any padded length decrypts; this client accepts any too.
+inline constexpr size_t kReferencePushPaddedLength = 3072;
 // regCodeBytes.
 inline constexpr size_t kRegCodeSize = 32;
 

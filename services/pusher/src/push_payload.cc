@@ -1,0 +1,115 @@
+#include "services/pusher/src/push_payload.h"
+
+#include <nlohmann/json.hpp>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace ntf::pusher {
+namespace {
+
+using OrderedJson = nlohmann::ordered_json;
+
+constexpr std::string_view kAlertText = "Encrypted message or another app event";
+constexpr std::string_view kMessageCategory = "NTF_CAT_CHECK_MESSAGE";
+
+absl::StatusOr<PushContent> Encrypt(PushKind kind, const crypto::DhSecret& secret,
+                                    const crypto::CbNonce& nonce, wire::ByteSpan plaintext) {
+  absl::StatusOr<wire::Bytes> box =
+      crypto::BoxEncryptPadded(secret, nonce, plaintext, kPushPaddedLength);
+  if (!box.ok()) return box.status();
+  return PushContent{.kind = kind,
+                     .nonce = wire::Base64UrlEncode(nonce),
+                     .encrypted = wire::Base64UrlEncode(*box)};
+}
+
+}  // namespace
+
+std::string_view PushKindName(PushKind kind) {
+  switch (kind) {
+    case PushKind::kVerification:
+      return "verification";
+    case PushKind::kMessage:
+      return "message";
+    case PushKind::kCheckMessages:
+      return "check_messages";
+  }
+  return "unknown";
+}
+
+std::string FormatPnMessageData(const PnMessageData& item) {
+  const wire::ServerAddress address{.scheme = wire::ServerScheme::kSmp, .server = item.smp_server};
+  return absl::StrCat(wire::FormatServerAddress(address), "/",
+                      wire::Base64UrlEncode(item.notifier_id), " ",
+                      absl::ToUnixSeconds(item.received_at), " ", wire::Base64UrlEncode(item.nonce),
+                      " ", wire::Base64UrlEncode(item.enc_meta));
+}
+
+absl::StatusOr<PnMessages> FormatPnMessages(absl::Span<const PnMessageData> items,
+                                            size_t max_length) {
+  if (items.empty()) return absl::InvalidArgumentError("no notifications to push");
+  // Newest first, so the one that triggered the push is always kept.
+  std::vector<std::string> formatted;
+  size_t length = 0;
+  for (size_t i = items.size(); i > 0 && formatted.size() < kMaxPnMessages; --i) {
+    std::string item = FormatPnMessageData(items[i - 1]);
+    const size_t with_item = length + (formatted.empty() ? 0 : 1) + item.size();
+    if (with_item > max_length) break;
+    length = with_item;
+    formatted.push_back(std::move(item));
+  }
+  if (formatted.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("notification too long for a push: ", FormatPnMessageData(items.back()).size(),
+                     " > ", max_length, " bytes"));
+  }
+  PnMessages out{.included = formatted.size()};
+  out.text.reserve(length);
+  for (size_t i = formatted.size(); i > 0; --i) {
+    if (!out.text.empty()) out.text.push_back(';');
+    out.text += formatted[i - 1];
+  }
+  return out;
+}
+
+absl::StatusOr<PushContent> MakeVerificationContent(const crypto::DhSecret& secret,
+                                                    const crypto::CbNonce& nonce,
+                                                    wire::ByteSpan reg_code) {
+  return Encrypt(PushKind::kVerification, secret, nonce, reg_code);
+}
+
+absl::StatusOr<PushContent> MakeMessageContent(const crypto::DhSecret& secret,
+                                               const crypto::CbNonce& nonce,
+                                               std::string_view pn_messages) {
+  if (pn_messages.size() > kMaxPnMessagesLength) {
+    return absl::InvalidArgumentError(absl::StrCat("pnMessages too long: ", pn_messages.size(),
+                                                   " > ", kMaxPnMessagesLength, " bytes"));
+  }
+  return Encrypt(PushKind::kMessage, secret, nonce, wire::AsSpan(pn_messages));
+}
+
+PushContent MakeCheckMessagesContent() { return PushContent{.kind = PushKind::kCheckMessages}; }
+
+std::string ApnsPayloadJson(const PushContent& content) {
+  OrderedJson doc;
+  switch (content.kind) {
+    case PushKind::kVerification:
+      doc["aps"] = {{"content-available", 1}};
+      doc["notificationData"] = {{"nonce", content.nonce}, {"verification", content.encrypted}};
+      break;
+    case PushKind::kMessage:
+      doc["aps"] = {{"mutable-content", 1},
+                    {"alert", std::string(kAlertText)},
+                    {"category", std::string(kMessageCategory)}};
+      doc["notificationData"] = {{"nonce", content.nonce}, {"message", content.encrypted}};
+      break;
+    case PushKind::kCheckMessages:
+      doc["aps"] = {{"content-available", 1}};
+      doc["notificationData"] = {{"checkMessages", true}};
+      break;
+  }
+  return doc.dump();
+}
+
+}  // namespace ntf::pusher
