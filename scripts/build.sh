@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # build.sh release|asan — configure (once) and build with Ninja and ccache.
-#   release: build/       gcc, RelWithDebInfo, everything
+#   release: build/       gcc, Release (-O3), everything
 #   asan:    build-asan/  clang, ASan+UBSan, libraries + unit tests + libFuzzer targets
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -10,7 +10,7 @@ JOBS=${JOBS:-$(nproc)}
 case ${1:-release} in
   release)
     dir=build
-    [[ -f $dir/build.ninja ]] || cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    [[ -f $dir/build.ninja ]] || cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
     ;;
   asan)
     dir=build-asan
