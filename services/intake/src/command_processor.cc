@@ -117,6 +117,7 @@ std::vector<wire::OutgoingResponse> CommandProcessor::Finish(BlockOutcome outcom
         }
       }
     }
+    for (const auto event : outcome.events) (metrics_.*event)();
     if (!outcome.subscribed.empty()) events_.Subscribed(std::move(outcome.subscribed));
     if (!outcome.unsubscribed.empty()) events_.Unsubscribed(std::move(outcome.unsubscribed));
   }
@@ -199,7 +200,7 @@ Response CommandProcessor::NewToken(Context& ctx, const wire::ReceivedCommand& r
       return StoreErr(inserted);
     } else {
       ctx.Verify(token.token_id);
-      metrics_.TokenCreated();
+      ctx.outcome.events.push_back(&IntakeMetrics::TokenCreated);
       return wire::IdtknResponse{.token_id = token.token_id, .server_dh_key = token.dh_pub_key};
     }
   }
@@ -242,7 +243,7 @@ Response CommandProcessor::TokenCommand(Context& ctx, const wire::ReceivedComman
         ctx.store.ActivateToken(token.token_id);
     if (!dropped.ok()) return StoreErr(dropped.status());
     Append(ctx.outcome.unsubscribed, *std::move(dropped));
-    metrics_.TokenVerified();
+    ctx.outcome.events.push_back(&IntakeMetrics::TokenVerified);
     return wire::OkResponse{};
   }
   if (std::holds_alternative<wire::TchkCommand>(command)) {
@@ -261,7 +262,7 @@ Response CommandProcessor::TokenCommand(Context& ctx, const wire::ReceivedComman
         ctx.store.DeleteToken(token.token_id);
     if (!deleted.ok()) return StoreErr(deleted.status());
     Append(ctx.outcome.unsubscribed, *std::move(deleted));
-    metrics_.TokenDeleted();
+    ctx.outcome.events.push_back(&IntakeMetrics::TokenDeleted);
     return wire::OkResponse{};
   }
   if (const auto* tcrn = std::get_if<wire::TcrnCommand>(&command)) {
@@ -318,7 +319,7 @@ Response CommandProcessor::NewSubscription(Context& ctx, const wire::ReceivedCom
     if (!inserted.ok()) return StoreErr(inserted);
     const store::Bytes id = sub.subscription_id;
     ctx.outcome.subscribed.push_back(std::move(sub));
-    metrics_.SubscriptionCreated();
+    ctx.outcome.events.push_back(&IntakeMetrics::SubscriptionCreated);
     return wire::IdsubResponse{.subscription_id = id};
   }
   return Err(ErrorCode::kInternal);
@@ -349,7 +350,7 @@ Response CommandProcessor::SubscriptionCommand(Context& ctx, const wire::Receive
   if (!deleted.ok()) return StoreErr(deleted.status());
   if (*deleted) {
     ctx.outcome.unsubscribed.push_back(sub);
-    metrics_.SubscriptionDeleted();
+    ctx.outcome.events.push_back(&IntakeMetrics::SubscriptionDeleted);
   }
   return wire::OkResponse{};
 }

@@ -48,6 +48,8 @@ struct BlockOutcome {
   std::vector<std::pair<store::Bytes, size_t>> verifications = {};
   std::vector<store::Subscription> subscribed = {};
   std::vector<store::Subscription> unsubscribed = {};
+  // Lifecycle counters to bump once the transaction committed.
+  std::vector<void (IntakeMetrics::*)()> events = {};
 };
 
 class CommandProcessor {

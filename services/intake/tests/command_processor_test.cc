@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
 
 #include "ntf/crypto/auth.h"
 #include "ntf/crypto/box.h"
@@ -328,6 +329,25 @@ TEST_F(ProcessorTest, DeadStoreGivesStoreErrorsAndRecovers) {
       std::holds_alternative<wire::PongResponse>(Send(wire::PingCommand{}, {}, nullptr).response));
   store_.SetAvailableForTest(true);
   EXPECT_FALSE(ErrorOf(Send(wire::TchkCommand{}, id, &verify_)));
+}
+
+TEST_F(ProcessorTest, MetricsCountCommandsByResultAndOnlyCommittedEvents) {
+  auto text = [&] { return prometheus::TextSerializer().Serialize(registry_.Collect()); };
+  Send(Tnew(verify_, dh_), {}, &verify_);
+  Send(wire::TchkCommand{}, Bytes(24, 1), &verify_);  // unknown token: AUTH
+  Send(wire::PingCommand{}, {}, &verify_);            // signed PING: rejected before execution
+  commit_status_ = absl::UnavailableError("lost");
+  Send(Tnew(verify_, dh_, "other"), {}, &verify_);  // rolled back: not a created token
+  const std::string m = text();
+  EXPECT_NE(m.find(R"(ntf_intake_commands_total{command="TNEW",result="ok"} 1)"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find(R"(ntf_intake_commands_total{command="TNEW",result="STORE"} 1)"),
+            std::string::npos);
+  EXPECT_NE(m.find(R"(ntf_intake_commands_total{command="TCHK",result="AUTH"} 1)"),
+            std::string::npos);
+  EXPECT_NE(m.find(R"(ntf_intake_transmissions_rejected_total{error="CMD"} 1)"), std::string::npos);
+  EXPECT_NE(m.find(R"(ntf_intake_entity_events_total{event="token_created"} 1)"),
+            std::string::npos);
 }
 
 TEST_F(ProcessorTest, FailedCommitTurnsAnswersIntoStoreErrorsWithoutSideEffects) {
