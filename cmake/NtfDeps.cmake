@@ -47,3 +47,11 @@ if(NTF_SANITIZE AND CMAKE_CXX_COMPILER_ID MATCHES "Clang")
   target_compile_options(ntf_asio INTERFACE -fno-sanitize=function)
 endif()
 # --- end Asio coroutines under clang --------------------------------------------------------------
+
+# --- libs/http2: HTTP/2 client and test server on nghttp2 -----------------------------------------
+# nghttp2 1.52 has pkg-config only on Debian 12 (no CMake config). Linked privately by ntf::http2;
+# its headers never appear in libs/http2's public headers.
+if(NOT TARGET PkgConfig::NGHTTP2)
+  pkg_check_modules(NGHTTP2 REQUIRED IMPORTED_TARGET libnghttp2)  # PkgConfig::NGHTTP2 (1.52.0)
+endif()
+# --- end libs/http2 --------------------------------------------------------------------------------

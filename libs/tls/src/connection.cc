@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -13,19 +14,16 @@
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
-#include <asio/read.hpp>
 #include <asio/redirect_error.hpp>
-#include <asio/ssl/error.hpp>
-#include <asio/ssl/stream.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/this_coro.hpp>
 #include <asio/use_awaitable.hpp>
-#include <asio/write.hpp>
 #include <chrono>
 #include <exception>
 #include <functional>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <unordered_set>
 #include <utility>
 
@@ -36,7 +34,6 @@ namespace ntf::tls {
 namespace {
 
 using Tcp = asio::ip::tcp;
-using Stream = asio::ssl::stream<Tcp::socket>;
 
 auto Redirect(asio::error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
 
@@ -52,9 +49,10 @@ class Watchdog {
  public:
   Watchdog(const asio::any_io_executor& executor, absl::Duration timeout,
            std::function<void()> on_expire)
-      : state_(std::make_shared<State>()), timer_(executor) {
+      : timer_(executor) {
     // Beyond a year is "never"; it also keeps steady_clock arithmetic far from overflow.
     if (timeout >= absl::Hours(24 * 365)) return;
+    state_ = std::make_shared<State>();
     state_->on_expire = std::move(on_expire);
     timer_.expires_after(std::chrono::nanoseconds(
         absl::ToInt64Nanoseconds(std::max(timeout, absl::ZeroDuration()))));
@@ -67,13 +65,14 @@ class Watchdog {
     });
   }
   ~Watchdog() {
+    if (state_ == nullptr) return;
     state_->armed = false;
     timer_.cancel();
   }
   Watchdog(const Watchdog&) = delete;
   Watchdog& operator=(const Watchdog&) = delete;
 
-  bool expired() const { return state_->expired; }
+  bool expired() const { return state_ != nullptr && state_->expired; }
 
  private:
   struct State {
@@ -81,7 +80,7 @@ class Watchdog {
     bool expired = false;
     std::function<void()> on_expire;
   };
-  std::shared_ptr<State> state_;
+  std::shared_ptr<State> state_;  // null when the timeout is infinite
   asio::steady_timer timer_;
 };
 
@@ -102,16 +101,69 @@ void SetTcpOptions(Tcp::socket& socket, bool keepalive) {
 // All of a connection's state. Shared between the owning TlsConnection and the coroutines of
 // its outstanding operations, so that destroying the owner mid-operation is safe. Touched only
 // on the connection's executor.
+//
+// OpenSSL reads and writes the socket itself (a buffer-less socket BIO on the non-blocking
+// descriptor); Asio only reports readiness (async_wait). So the only per-connection buffers are
+// OpenSSL's record buffers, and SSL_MODE_RELEASE_BUFFERS frees those whenever no record is in
+// flight: an idle connection holds the SSL object and little else.
 class TlsConnection::Impl {
  public:
-  Impl(Tcp::socket socket, SSL* ssl, std::shared_ptr<const void> context)
-      : context_(std::move(context)), stream(std::move(socket), ssl) {}
+  // A fresh SSL from `ctx` (owned by `context`) with its socket BIO, bound to a descriptor
+  // later by BindSocket().
+  static absl::StatusOr<std::shared_ptr<Impl>> Create(SSL_CTX* ctx, Tcp::socket socket,
+                                                      std::shared_ptr<const void> context) {
+    internal::SslPtr ssl(SSL_new(ctx));
+    if (ssl == nullptr) return internal::OpenSslError(absl::StatusCode::kInternal, "SSL_new");
+    // Free the 16 KiB read and write record buffers whenever no record is in flight; write at
+    // most one record per SSL_write_ex, so a retry after WANT_WRITE is simply the same call.
+    SSL_set_mode(ssl.get(), SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE);
+    auto impl = std::make_shared<Impl>(std::move(socket), std::move(ssl), std::move(context));
+    if (absl::Status s = internal::AttachSocketBio(impl->ssl(), &impl->bio_); !s.ok()) return s;
+    return impl;
+  }
 
-  // Closes the TCP socket; pending operations complete with operation_aborted.
-  void CloseSocket() {
+  Impl(Tcp::socket socket, internal::SslPtr ssl, std::shared_ptr<const void> context)
+      : socket(std::move(socket)), context_(std::move(context)), ssl_(std::move(ssl)) {}
+
+  SSL* ssl() const { return ssl_.get(); }
+  bool usable() const { return terminal.ok() && socket.is_open(); }
+
+  // Client: pins the server's identity for the certificate callback, which leaves its verdict
+  // in verify(). Handshake-only state, dropped by ReleaseHandshakeState().
+  absl::Status PinServerKey(const Fingerprint& key_hash) {
+    verify_ = std::make_unique<internal::PeerVerifyState>();
+    verify_->key_hash = key_hash;
+    return internal::AttachPeerVerifyState(ssl(), verify_.get());
+  }
+  // The client's certificate-callback verdict; null on the server and after the handshake.
+  const internal::PeerVerifyState* verify() const { return verify_.get(); }
+
+  // After a completed handshake: drops what only the handshake needed, and any record buffer
+  // OpenSSL still holds (normally none: SSL_MODE_RELEASE_BUFFERS).
+  void ReleaseHandshakeState() {
+    if (verify_ != nullptr) {
+      internal::DetachPeerVerifyState(ssl());
+      verify_.reset();
+    }
+    (void)SSL_free_buffers(ssl());
+  }
+
+  // Makes the (connected) socket the SSL's transport.
+  absl::Status BindSocket() {
     asio::error_code ec;
-    stream.lowest_layer().shutdown(Tcp::socket::shutdown_both, ec);
-    stream.lowest_layer().close(ec);
+    socket.non_blocking(true, ec);
+    if (ec) return absl::UnavailableError(absl::StrCat("non-blocking socket: ", ec.message()));
+    bio_.fd = socket.native_handle();
+    return absl::OkStatus();
+  }
+
+  // Closes the TCP socket; pending waits complete with operation_aborted. The SSL can no longer
+  // reach the descriptor (which the kernel may hand to another connection).
+  void CloseSocket() {
+    bio_.fd = -1;
+    asio::error_code ec;
+    socket.shutdown(Tcp::socket::shutdown_both, ec);
+    socket.close(ec);
   }
 
   // Marks the connection failed with `status` (the first failure wins) and closes it.
@@ -120,34 +172,54 @@ class TlsConnection::Impl {
     CloseSocket();
   }
 
-  // Maps the error of a read or write to the connection's status and fails the connection.
-  absl::Status IoError(std::string_view op, const asio::error_code& ec, bool timed_out,
+  // Waits until the socket can do what a WANT_READ/WANT_WRITE `ssl_error` asks for.
+  auto WaitFor(int ssl_error, asio::error_code& ec) {
+    return socket.async_wait(
+        ssl_error == SSL_ERROR_WANT_WRITE ? Tcp::socket::wait_write : Tcp::socket::wait_read,
+        Redirect(ec));
+  }
+
+  // Why an SSL call failed (`ssl_error` from SSL_get_error, not WANT_*), for a status message.
+  // Empties this thread's OpenSSL error queue.
+  std::string SslErrorText(int ssl_error) {
+    std::string errors = internal::DrainOpenSslErrors();
+    if (ssl_error == SSL_ERROR_ZERO_RETURN || bio_.eof) return "connection closed by peer";
+    if (!errors.empty()) return errors;
+    if (ssl_error == SSL_ERROR_SYSCALL) {
+      return bio_.last_errno != 0 ? std::system_category().message(bio_.last_errno)
+                                  : "connection closed by peer";
+    }
+    return absl::StrCat("SSL error ", ssl_error);
+  }
+
+  // Fails the connection after a read or write that did not complete and returns its status:
+  // DeadlineExceeded on timeout, else `failure`, unless Close() (or an earlier error) came first.
+  absl::Status IoError(std::string_view op, absl::Status failure, bool timed_out,
                        absl::Duration timeout) {
     if (timed_out) {
       Fail(absl::DeadlineExceededError(
           absl::StrCat(std::string(op), " timed out after ", absl::FormatDuration(timeout))));
     } else if (terminal.ok()) {
-      if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) {
-        Fail(absl::UnavailableError(absl::StrCat(std::string(op), ": connection closed by peer")));
-      } else {
-        Fail(absl::UnavailableError(absl::StrCat(std::string(op), ": ", ec.message())));
-      }
+      Fail(failure.ok() ? absl::UnavailableError(absl::StrCat(std::string(op), ": closed"))
+                        : std::move(failure));
     }
     CloseSocket();
     return terminal;
   }
 
-  // Keeps the SSL_CTX's owner (and its ALPN list) alive as long as the SSL.
-  std::shared_ptr<const void> context_;
-  // Client only: the pin in, the validation result out. Declared before `stream` so that it
-  // outlives the SSL that points at it.
-  internal::PeerVerifyState verify;
-  Stream stream;
+  Tcp::socket socket;
   ConnectionInfo info;
   EvpPkeyPtr peer_key;
   absl::Status terminal;  // OK while usable; else why it is not
   bool reading = false;
   bool writing = false;
+
+ private:
+  // Destroyed in reverse order: the SSL first, then what it points at.
+  std::shared_ptr<const void> context_;                // owns the SSL_CTX (and its ALPN list)
+  internal::SocketBio bio_;                            // the SSL's BIO state
+  std::unique_ptr<internal::PeerVerifyState> verify_;  // client, during the handshake
+  internal::SslPtr ssl_;
 };
 
 // Builds TlsConnection objects (their constructor is private).
@@ -161,9 +233,29 @@ namespace {
 
 using Impl = TlsConnection::Impl;
 
+// Runs the TLS handshake to completion. The caller's watchdog bounds it by closing the socket
+// (the wait then ends with an error). Does not touch impl->terminal.
+asio::awaitable<absl::Status> RunHandshake(Impl* impl) {
+  SSL* ssl = impl->ssl();
+  for (;;) {
+    if (!impl->socket.is_open()) co_return absl::CancelledError("connection closed");
+    // (During the handshake OpenSSL buffers each flight and sends it with one write.)
+    ERR_clear_error();
+    const int r = SSL_do_handshake(ssl);
+    if (r == 1) co_return absl::OkStatus();
+    const int error = SSL_get_error(ssl, r);
+    if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
+      co_return absl::UnavailableError(impl->SslErrorText(error));
+    }
+    asio::error_code ec;
+    co_await impl->WaitFor(error, ec);
+    if (ec) co_return absl::UnavailableError(ec.message());
+  }
+}
+
 // Fills impl.info (and the client's peer key) from a completed handshake.
 absl::Status CollectHandshakeResult(Impl& impl, bool is_client) {
-  SSL* ssl = impl.stream.native_handle();
+  SSL* ssl = impl.ssl();
   ConnectionInfo& info = impl.info;
 
   const unsigned char* alpn = nullptr;
@@ -184,7 +276,8 @@ absl::Status CollectHandshakeResult(Impl& impl, bool is_client) {
 
   if (is_client) {
     // Defence in depth: the certificate callback must have run and passed.
-    if (!impl.verify.checked || !impl.verify.result.ok()) {
+    const internal::PeerVerifyState* verify = impl.verify();
+    if (verify == nullptr || !verify->checked || !verify->result.ok()) {
       return absl::UnauthenticatedError("server certificate chain was not validated");
     }
     STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl);  // client side: leaf included
@@ -199,43 +292,91 @@ absl::Status CollectHandshakeResult(Impl& impl, bool is_client) {
       return internal::OpenSslError(absl::StatusCode::kInternal, "server leaf public key");
     }
   }
+  impl.ReleaseHandshakeState();
   return absl::OkStatus();
 }
 
+// Reads until `out` is full. SSL_read_ex returns whatever one record holds; WANT_READ means
+// the socket had nothing more, so the loop waits for readability (WANT_WRITE, for a TLS 1.3
+// post-handshake reply, for writability) and tries again. The write side may run meanwhile.
 asio::awaitable<absl::Status> DoRead(std::shared_ptr<Impl> impl, absl::Span<uint8_t> out,
                                      absl::Duration timeout) {
   if (!impl->terminal.ok()) co_return impl->terminal;
   if (impl->reading) co_return absl::FailedPreconditionError("a read is already in progress");
   if (out.empty()) co_return absl::OkStatus();
   impl->reading = true;
-  asio::error_code ec;
+  size_t done = 0;
+  absl::Status failure;
   bool timed_out = false;
   {
-    Watchdog watchdog(impl->stream.get_executor(), timeout, [p = impl.get()] { p->CloseSocket(); });
-    co_await asio::async_read(impl->stream, asio::buffer(out.data(), out.size()), Redirect(ec));
+    Watchdog watchdog(impl->socket.get_executor(), timeout, [p = impl.get()] { p->CloseSocket(); });
+    SSL* ssl = impl->ssl();
+    while (done < out.size() && impl->usable()) {
+      ERR_clear_error();
+      size_t n = 0;
+      const int r = SSL_read_ex(ssl, out.data() + done, out.size() - done, &n);
+      if (r == 1) {
+        done += n;
+        continue;
+      }
+      const int error = SSL_get_error(ssl, r);
+      if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
+        failure = absl::UnavailableError(absl::StrCat("read: ", impl->SslErrorText(error)));
+        break;
+      }
+      asio::error_code ec;
+      co_await impl->WaitFor(error, ec);
+      if (ec) {
+        failure = absl::UnavailableError(absl::StrCat("read: ", ec.message()));
+        break;
+      }
+    }
     timed_out = watchdog.expired();
   }
   impl->reading = false;
-  if (!ec) co_return absl::OkStatus();
-  co_return impl->IoError("read", ec, timed_out, timeout);
+  if (done == out.size()) co_return absl::OkStatus();
+  co_return impl->IoError("read", std::move(failure), timed_out, timeout);
 }
 
+// Writes all of `data`, one record per SSL_write_ex (partial-write mode). After WANT_WRITE the
+// retry passes the same pointer and length, as OpenSSL requires.
 asio::awaitable<absl::Status> DoWrite(std::shared_ptr<Impl> impl, absl::Span<const uint8_t> data,
                                       absl::Duration timeout) {
   if (!impl->terminal.ok()) co_return impl->terminal;
   if (impl->writing) co_return absl::FailedPreconditionError("a write is already in progress");
   if (data.empty()) co_return absl::OkStatus();
   impl->writing = true;
-  asio::error_code ec;
+  size_t done = 0;
+  absl::Status failure;
   bool timed_out = false;
   {
-    Watchdog watchdog(impl->stream.get_executor(), timeout, [p = impl.get()] { p->CloseSocket(); });
-    co_await asio::async_write(impl->stream, asio::buffer(data.data(), data.size()), Redirect(ec));
+    Watchdog watchdog(impl->socket.get_executor(), timeout, [p = impl.get()] { p->CloseSocket(); });
+    SSL* ssl = impl->ssl();
+    while (done < data.size() && impl->usable()) {
+      ERR_clear_error();
+      size_t n = 0;
+      const int r = SSL_write_ex(ssl, data.data() + done, data.size() - done, &n);
+      if (r == 1) {
+        done += n;
+        continue;
+      }
+      const int error = SSL_get_error(ssl, r);
+      if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
+        failure = absl::UnavailableError(absl::StrCat("write: ", impl->SslErrorText(error)));
+        break;
+      }
+      asio::error_code ec;
+      co_await impl->WaitFor(error, ec);
+      if (ec) {
+        failure = absl::UnavailableError(absl::StrCat("write: ", ec.message()));
+        break;
+      }
+    }
     timed_out = watchdog.expired();
   }
   impl->writing = false;
-  if (!ec) co_return absl::OkStatus();
-  co_return impl->IoError("write", ec, timed_out, timeout);
+  if (done == data.size()) co_return absl::OkStatus();
+  co_return impl->IoError("write", std::move(failure), timed_out, timeout);
 }
 
 asio::awaitable<absl::StatusOr<TlsConnectionPtr>> Connect(
@@ -246,9 +387,12 @@ asio::awaitable<absl::StatusOr<TlsConnectionPtr>> Connect(
   const std::string target = absl::StrCat(host, ":", port);
   asio::any_io_executor executor = co_await asio::this_coro::executor;
 
-  SSL* ssl = SSL_new(context->native_handle());
-  if (ssl == nullptr) co_return internal::OpenSslError(absl::StatusCode::kInternal, "SSL_new");
-  auto impl = std::make_shared<Impl>(Tcp::socket(executor), ssl, context);
+  absl::StatusOr<std::shared_ptr<Impl>> made =
+      Impl::Create(context->native_handle(), Tcp::socket(executor), context);
+  if (!made.ok()) co_return made.status();
+  std::shared_ptr<Impl> impl = *std::move(made);
+  SSL* ssl = impl->ssl();
+  SSL_set_connect_state(ssl);
   // No SSL_set_tlsext_host_name: SimpleX clients never send SNI (a server with web
   // credentials would answer with its HTTPS certificate).
   if (!options.alpn.empty()) {
@@ -260,8 +404,7 @@ asio::awaitable<absl::StatusOr<TlsConnectionPtr>> Connect(
       co_return internal::OpenSslError(absl::StatusCode::kInternal, "SSL_set_alpn_protos");
     }
   }
-  impl->verify.key_hash = options.key_hash;
-  if (absl::Status s = internal::AttachPeerVerifyState(ssl, &impl->verify); !s.ok()) co_return s;
+  if (absl::Status s = impl->PinServerKey(options.key_hash); !s.ok()) co_return s;
 
   Tcp::resolver resolver(executor);
   // One budget for all steps; the watchdog cancels whichever step is running. Declared after
@@ -280,21 +423,23 @@ asio::awaitable<absl::StatusOr<TlsConnectionPtr>> Connect(
   if (ec) co_return absl::UnavailableError(absl::StrCat("resolve ", host, ": ", ec.message()));
 
   cancel_step = [p = impl.get()] { p->CloseSocket(); };
-  co_await asio::async_connect(impl->stream.next_layer(), endpoints, Redirect(ec));
+  co_await asio::async_connect(impl->socket, endpoints, Redirect(ec));
   if (watchdog.expired()) co_return timed_out();
   if (ec) co_return absl::UnavailableError(absl::StrCat("connect ", target, ": ", ec.message()));
-  SetTcpOptions(impl->stream.next_layer(), options.tcp_keepalive);
+  SetTcpOptions(impl->socket, options.tcp_keepalive);
   {
     asio::error_code ignored;
-    impl->info.remote_address = EndpointText(impl->stream.next_layer().remote_endpoint(ignored));
+    impl->info.remote_address = EndpointText(impl->socket.remote_endpoint(ignored));
   }
+  if (absl::Status s = impl->BindSocket(); !s.ok()) co_return s;
 
-  co_await impl->stream.async_handshake(Stream::client, Redirect(ec));
+  absl::Status handshake = co_await RunHandshake(impl.get());
   if (watchdog.expired()) co_return timed_out();
-  if (ec) {
-    if (impl->verify.checked && !impl->verify.result.ok()) co_return impl->verify.result;
+  if (!handshake.ok()) {
+    const internal::PeerVerifyState* verify = impl->verify();
+    if (verify != nullptr && verify->checked && !verify->result.ok()) co_return verify->result;
     co_return absl::UnavailableError(
-        absl::StrCat("TLS handshake with ", target, " failed: ", ec.message()));
+        absl::StrCat("TLS handshake with ", target, " failed: ", handshake.message()));
   }
   if (absl::Status s = CollectHandshakeResult(*impl, /*is_client=*/true); !s.ok()) co_return s;
   co_return ConnectionAccess::Make(std::move(impl));
@@ -313,7 +458,7 @@ const ConnectionInfo& TlsConnection::info() const { return impl_->info; }
 
 EVP_PKEY* TlsConnection::peer_public_key() const { return impl_->peer_key.get(); }
 
-asio::any_io_executor TlsConnection::get_executor() const { return impl_->stream.get_executor(); }
+asio::any_io_executor TlsConnection::get_executor() const { return impl_->socket.get_executor(); }
 
 asio::awaitable<absl::Status> TlsConnection::ReadExactly(absl::Span<uint8_t> out,
                                                          absl::Duration timeout) {
@@ -327,11 +472,9 @@ asio::awaitable<absl::Status> TlsConnection::WriteAll(absl::Span<const uint8_t> 
 
 void TlsConnection::Close() { impl_->Fail(absl::CancelledError("connection closed")); }
 
-bool TlsConnection::is_open() const {
-  return impl_->terminal.ok() && impl_->stream.lowest_layer().is_open();
-}
+bool TlsConnection::is_open() const { return impl_->usable(); }
 
-SSL* TlsConnection::native_handle() const { return impl_->stream.native_handle(); }
+SSL* TlsConnection::native_handle() const { return impl_->ssl(); }
 
 asio::awaitable<absl::StatusOr<TlsConnectionPtr>> TlsConnect(
     std::shared_ptr<const TlsClientContext> context, std::string host, uint16_t port,
@@ -379,21 +522,24 @@ asio::awaitable<void> ServerHandshake(std::shared_ptr<AcceptorState> state, Tcp:
     SetTcpOptions(socket, /*keepalive=*/false);
     asio::error_code ec;
     std::string remote = EndpointText(socket.remote_endpoint(ec));
-    SSL* ssl = SSL_new(state->context->native_handle());
-    if (ssl == nullptr) {
-      state->ReportError(internal::OpenSslError(absl::StatusCode::kInternal, "SSL_new"));
+    absl::StatusOr<std::shared_ptr<Impl>> made =
+        Impl::Create(state->context->native_handle(), std::move(socket), state->context);
+    if (!made.ok()) {
+      state->ReportError(made.status());
       co_return;
     }
-    auto impl = std::make_shared<Impl>(std::move(socket), ssl, state->context);
+    std::shared_ptr<Impl> impl = *std::move(made);
+    SSL_set_accept_state(impl->ssl());
     impl->info.remote_address = remote;
     const absl::Duration timeout = state->options.handshake_timeout;
 
     bool timed_out = false;
+    absl::Status handshake = impl->BindSocket();
     state->handshaking.insert(impl.get());
-    {
-      Watchdog watchdog(impl->stream.get_executor(), timeout,
+    if (handshake.ok()) {
+      Watchdog watchdog(impl->socket.get_executor(), timeout,
                         [p = impl.get()] { p->CloseSocket(); });
-      co_await impl->stream.async_handshake(Stream::server, Redirect(ec));
+      handshake = co_await RunHandshake(impl.get());
       timed_out = watchdog.expired();
     }
     state->handshaking.erase(impl.get());
@@ -404,9 +550,9 @@ asio::awaitable<void> ServerHandshake(std::shared_ptr<AcceptorState> state, Tcp:
           "TLS handshake from ", remote, " timed out after ", absl::FormatDuration(timeout))));
       co_return;
     }
-    if (ec) {
+    if (!handshake.ok()) {
       state->ReportError(absl::UnavailableError(
-          absl::StrCat("TLS handshake from ", remote, " failed: ", ec.message())));
+          absl::StrCat("TLS handshake from ", remote, " failed: ", handshake.message())));
       co_return;
     }
     if (absl::Status s = CollectHandshakeResult(*impl, /*is_client=*/false); !s.ok()) {

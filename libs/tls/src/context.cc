@@ -130,6 +130,11 @@ absl::Status AttachPeerVerifyState(SSL* ssl, PeerVerifyState* state) {
   return absl::OkStatus();
 }
 
+void DetachPeerVerifyState(SSL* ssl) {
+  int index = PeerVerifyIndex();
+  if (index >= 0) SSL_set_ex_data(ssl, index, nullptr);
+}
+
 }  // namespace internal
 
 absl::StatusOr<std::shared_ptr<const TlsServerContext>> TlsServerContext::Create(

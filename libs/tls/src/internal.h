@@ -2,8 +2,10 @@
 
 // Private helpers shared by the library's translation units. Not installed, not for callers.
 
+#include <openssl/ssl.h>
 #include <openssl/types.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -34,5 +36,24 @@ struct PeerVerifyState {
 // Attaches `state` to a client SSL (an ex_data slot); the TlsClientContext's certificate
 // callback validates the server chain against it during the handshake.
 absl::Status AttachPeerVerifyState(SSL* ssl, PeerVerifyState* state);
+// Removes it once the handshake is over (the callback never runs again).
+void DetachPeerVerifyState(SSL* ssl);
+
+struct SslFree {
+  void operator()(SSL* ssl) const { SSL_free(ssl); }
+};
+using SslPtr = std::unique_ptr<SSL, SslFree>;
+
+// The state of a socket BIO (socket_bio.cc): OpenSSL reads and writes the descriptor directly
+// (recv/send, MSG_NOSIGNAL), with no buffer of its own. The descriptor belongs to the caller,
+// who sets `fd` once it is connected and -1 before closing it, after which the BIO fails with
+// EBADF rather than touch a reused descriptor.
+struct SocketBio {
+  int fd = -1;
+  int last_errno = 0;  // of the last failed recv/send
+  bool eof = false;    // recv returned 0: the peer closed its side
+};
+// Gives `ssl` a socket BIO on `state` for both directions. `state` must outlive the SSL.
+absl::Status AttachSocketBio(SSL* ssl, SocketBio* state);
 
 }  // namespace ntf::tls::internal

@@ -403,6 +403,43 @@ TEST_F(TlsLoopbackTest, FullDuplexReadAndWriteAtOnce) {
   EXPECT_TRUE(sr->ok()) << *sr;
 }
 
+TEST_F(TlsLoopbackTest, KeyUpdatesFromEitherSideAreHandled) {
+  // Post-handshake TLS 1.3 messages inside the block stream: a KeyUpdate that requests one back
+  // makes the reader's side answer with its own before its next write.
+  testing::TestPki pki = MakeTestPki(KeyAlgorithm::kEd25519, KeyAlgorithm::kEd25519);
+  on_server_connection_ = [&](TlsConnection& c) {
+    asio::co_spawn(io_, Echo(&c, 512, 512, 3), asio::detached);
+  };
+  StartServer(pki);
+  absl::StatusOr<TlsConnectionPtr> client =
+      Connect({.key_hash = pki.fingerprint, .alpn = kNtfAlpn});
+  ASSERT_TRUE(client.ok()) << client.status();
+  TlsConnection& c = **client;
+  TlsConnection& s = *server_conns_[0];
+
+  for (int i = 0; i < 3; ++i) {
+    // Round 0: the client asks; round 1: the server asks; round 2: both.
+    if (i != 1) {
+      ASSERT_EQ(SSL_key_update(c.native_handle(), SSL_KEY_UPDATE_REQUESTED), 1);
+    }
+    if (i != 0) {
+      ASSERT_EQ(SSL_key_update(s.native_handle(), SSL_KEY_UPDATE_REQUESTED), 1);
+    }
+    std::vector<uint8_t> sent = Pattern(512, static_cast<uint8_t>(40 + i));
+    std::optional<absl::Status> wrote;
+    Spawn(io_, c.WriteAll(sent, absl::Seconds(10)), wrote);
+    std::vector<uint8_t> received(512);
+    std::optional<absl::Status> read;
+    Spawn(io_, c.ReadExactly(absl::MakeSpan(received), absl::Seconds(10)), read);
+    ASSERT_TRUE(RunUntil(io_, [&] { return wrote.has_value() && read.has_value(); }));
+    ASSERT_TRUE(wrote->ok()) << *wrote;
+    ASSERT_TRUE(read->ok()) << *read;
+    EXPECT_EQ(received, sent) << "round " << i;
+  }
+  EXPECT_TRUE(c.is_open());
+  EXPECT_TRUE(s.is_open());
+}
+
 TEST_F(TlsLoopbackTest, SecondConcurrentReadFailsPrecondition) {
   testing::TestPki pki = MakeTestPki(KeyAlgorithm::kEd25519, KeyAlgorithm::kEd25519);
   StartServer(pki);
@@ -507,6 +544,36 @@ TEST_F(TlsLoopbackTest, PeerCloseMidBlockIsUnavailable) {
   ASSERT_TRUE(RunUntil(io_, [&] { return read.has_value(); }));
   EXPECT_EQ(read->code(), absl::StatusCode::kUnavailable) << *read;
   EXPECT_THAT(read->message(), HasSubstr("closed by peer"));
+}
+
+TEST_F(TlsLoopbackTest, WritingToAResetPeerIsUnavailableNotSigpipe) {
+  testing::TestPki pki = MakeTestPki(KeyAlgorithm::kEd25519, KeyAlgorithm::kEd25519);
+  StartServer(pki);
+  absl::StatusOr<TlsConnectionPtr> client =
+      Connect({.key_hash = pki.fingerprint, .alpn = kNtfAlpn});
+  ASSERT_TRUE(client.ok()) << client.status();
+  // Unread data at close makes the server's kernel answer with a reset.
+  std::vector<uint8_t> block = Pattern(512, 5);
+  std::optional<absl::Status> wrote;
+  Spawn(io_, (*client)->WriteAll(block), wrote);
+  ASSERT_TRUE(RunUntil(io_, [&] { return wrote.has_value(); }));
+  ASSERT_TRUE(wrote->ok()) << *wrote;
+  RunUntil(
+      io_, [] { return false; }, absl::Milliseconds(50));
+  server_conns_.clear();
+  // Writes after the reset fail (EPIPE/ECONNRESET) instead of killing the process.
+  absl::Status last;
+  for (int i = 0; i < 50 && last.ok(); ++i) {
+    std::optional<absl::Status> again;
+    Spawn(io_, (*client)->WriteAll(block, absl::Seconds(5)), again);
+    ASSERT_TRUE(RunUntil(io_, [&] { return again.has_value(); }));
+    last = *again;
+    if (last.ok())
+      RunUntil(
+          io_, [] { return false; }, absl::Milliseconds(10));
+  }
+  EXPECT_EQ(last.code(), absl::StatusCode::kUnavailable) << last;
+  EXPECT_FALSE((*client)->is_open());
 }
 
 TEST_F(TlsLoopbackTest, DestroyingConnectionDuringReadCancelsIt) {

@@ -136,8 +136,8 @@ class NtfServerTest : public ::testing::Test {
     absl::StatusOr<crypto::DhSecret> secret = crypto::DhSecret::FromRaw(token.dh_secret);
     EXPECT_TRUE(secret.ok()) << secret.status();
     const crypto::CbNonce nonce = crypto::RandomNonce();
-    absl::StatusOr<Bytes> box =
-        crypto::BoxEncryptPadded(*secret, nonce, token.reg_code, client::kPushPaddedLength);
+    absl::StatusOr<Bytes> box = crypto::BoxEncryptPadded(*secret, nonce, token.reg_code,
+                                                         client::kReferencePushPaddedLength);
     EXPECT_TRUE(box.ok()) << box.status();
     return {wire::Base64UrlEncode(nonce), wire::Base64UrlEncode(*box)};
   }
