@@ -7,6 +7,7 @@
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 #include <set>
 
@@ -62,6 +63,9 @@ struct NtfServer::Loop {
   asio::io_context io{1};
   std::unique_ptr<tls::TlsAcceptor> acceptor;
   std::set<Session*> sessions;  // touched only on this loop's thread
+  // Closes connections idle past options.idle_timeout. One timer per loop, not one per waiting
+  // read: an idle connection then costs no timer state (docs/benchmarks.md, memory).
+  std::unique_ptr<asio::steady_timer> idle_sweep;
   std::thread thread;
 };
 
@@ -90,6 +94,11 @@ class NtfServer::Session {
   }
   // At the drain deadline: closes the connection whatever it is doing.
   void Close() { conn_->Close(); }
+  // Called by the loop's idle sweep: closes the connection if it waited for a block since
+  // before `cutoff`.
+  void CloseIfIdleSince(absl::Time cutoff) {
+    if (idle_ && idle_since_ < cutoff) conn_->Close();
+  }
 
  private:
   asio::awaitable<bool> Handshake() {
@@ -147,8 +156,9 @@ class NtfServer::Session {
   asio::awaitable<void> Serve() {
     while (!server_.draining_.load()) {
       idle_ = true;
+      idle_since_ = absl::Now();
       absl::Status read =
-          co_await conn_->ReadExactly(absl::MakeSpan(buffer_), server_.options_.idle_timeout);
+          co_await conn_->ReadExactly(absl::MakeSpan(buffer_), absl::InfiniteDuration());
       idle_ = false;
       if (!read.ok()) co_return;
       std::vector<wire::ReceivedCommand> commands =
@@ -172,6 +182,7 @@ class NtfServer::Session {
   SessionContext session_;
   std::array<uint8_t, wire::kNtfBlockSize> buffer_{};
   bool idle_ = false;
+  absl::Time idle_since_ = absl::InfiniteFuture();
 };
 
 NtfServer::NtfServer(NtfServerOptions options, std::shared_ptr<const tls::TlsServerContext> tls,
@@ -218,6 +229,8 @@ absl::Status NtfServer::Start() {
                          asio::detached);
         },
         [this](const absl::Status&) { metrics_.HandshakeFailed(HandshakeFailure::kTls); });
+    l->idle_sweep = std::make_unique<asio::steady_timer>(l->io);
+    SweepIdle(*l);
     loops_.push_back(std::move(loop));
   }
   port_ = port;
@@ -228,6 +241,18 @@ absl::Status NtfServer::Start() {
     });
   }
   return absl::OkStatus();
+}
+
+void NtfServer::SweepIdle(Loop& loop) {
+  const absl::Duration period =
+      std::clamp(options_.idle_timeout / 4, absl::Milliseconds(50), absl::Seconds(30));
+  loop.idle_sweep->expires_after(absl::ToChronoMilliseconds(period));
+  loop.idle_sweep->async_wait([this, &loop](const std::error_code& ec) {
+    if (ec) return;  // cancelled: the loop is stopping
+    const absl::Time cutoff = absl::Now() - options_.idle_timeout;
+    for (Session* s : loop.sessions) s->CloseIfIdleSince(cutoff);
+    SweepIdle(loop);
+  });
 }
 
 void NtfServer::StopAccepting() {

@@ -60,6 +60,9 @@ class NtfServer {
   struct Loop;
   class Session;
 
+  // Re-arms `loop`'s idle sweep (runs on the loop's thread).
+  void SweepIdle(Loop& loop);
+
   NtfServerOptions options_;
   std::shared_ptr<const tls::TlsServerContext> tls_;
   crypto::PrivateKey signing_key_;

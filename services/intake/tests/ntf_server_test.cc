@@ -79,7 +79,8 @@ class NtfServerTest : public ::testing::Test {
   // Starts the server with a fresh CA and online certificate of `algorithm`. The server hello
   // is signed with `signing_key` instead of the certificate's key if it is given.
   void StartServer(tls::KeyAlgorithm algorithm = tls::KeyAlgorithm::kEd25519,
-                   std::optional<crypto::PrivateKey> signing_key = std::nullopt) {
+                   std::optional<crypto::PrivateKey> signing_key = std::nullopt,
+                   absl::Duration idle_timeout = absl::Hours(1)) {
     absl::StatusOr<tls::CertificateAndKey> ca = tls::GenerateCa({.algorithm = algorithm});
     ASSERT_TRUE(ca.ok()) << ca.status();
     absl::StatusOr<tls::CertificateAndKey> leaf =
@@ -95,8 +96,9 @@ class NtfServerTest : public ::testing::Test {
         tls::TlsServerContext::Create(*std::move(credentials), {.alpn_protocols = {tls::kNtfAlpn}});
     ASSERT_TRUE(context.ok()) << context.status();
     server_ = std::make_unique<NtfServer>(
-        NtfServerOptions{.host = "127.0.0.1", .port = 0, .event_loops = 1}, *context,
-        signing_key ? *std::move(signing_key) : *std::move(key), executor_, metrics_);
+        NtfServerOptions{
+            .host = "127.0.0.1", .port = 0, .event_loops = 1, .idle_timeout = idle_timeout},
+        *context, signing_key ? *std::move(signing_key) : *std::move(key), executor_, metrics_);
     ASSERT_TRUE(server_->Start().ok());
   }
 
@@ -650,6 +652,21 @@ TEST_F(NtfServerTest, X25519TokenKeyWorksAcrossConnections) {
 }
 
 // --- Lifecycle ----------------------------------------------------------------------------
+
+TEST_F(NtfServerTest, IdleConnectionsAreClosedAfterTheIdleTimeout) {
+  server_.reset();
+  ASSERT_NO_FATAL_FAILURE(
+      StartServer(tls::KeyAlgorithm::kEd25519, std::nullopt, absl::Milliseconds(300)));
+  std::unique_ptr<NtfClient> busy = Connect();
+  std::unique_ptr<NtfClient> idle = Connect();
+  ASSERT_TRUE(busy && idle);
+  for (int i = 0; i < 10; ++i) {  // 1 s of traffic keeps `busy` open
+    ASSERT_TRUE(Ok(busy->Ping()));
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(idle->Ping().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(Ok(busy->Ping()));
+}
 
 TEST_F(NtfServerTest, DrainClosesIdleConnections) {
   std::unique_ptr<NtfClient> a = Connect();
