@@ -320,7 +320,7 @@ TEST(NtfClientTest, MatchesRepliesByCorrIdInAnyOrder) {
                .entity_id = it->entity_id,
                .response = wire::TknResponse{.status = {.state = states[it->entity_id[0]]}}});
         }
-        co_await ScriptedServer::WriteAnswers(conn, *session, std::move(answers));
+        (void)co_await ScriptedServer::WriteAnswers(conn, *session, std::move(answers));
       });
   auto client = *NtfClient::Connect(server.Options());
   std::vector<Request> requests;
@@ -363,7 +363,7 @@ TEST(NtfClientTest, SignsWithSignaturesAndAuthenticators) {
           answers.push_back(
               {.corr_id = c.corr_id, .entity_id = c.entity_id, .response = wire::OkResponse{}});
         }
-        co_await ScriptedServer::WriteAnswers(conn, *session, std::move(answers));
+        (void)co_await ScriptedServer::WriteAnswers(conn, *session, std::move(answers));
       });
   auto client = *NtfClient::Connect(server.Options());
   std::vector<Request> requests;
@@ -391,7 +391,7 @@ TEST(NtfClientTest, V1SendsOneTransmissionPerBlock) {
           ++blocks;
           std::vector<wire::OutgoingResponse> answers =
               One((*commands)[0].corr_id, wire::PongResponse{});
-          co_await ScriptedServer::WriteAnswers(conn, *session, std::move(answers));
+          (void)co_await ScriptedServer::WriteAnswers(conn, *session, std::move(answers));
         }
       });
   auto client = *NtfClient::Connect(server.Options());
@@ -422,7 +422,7 @@ TEST(NtfClientTest, BatchesRequestsAtV2) {
           for (const auto& c : *commands) {
             answers.push_back({.corr_id = c.corr_id, .response = wire::PongResponse{}});
           }
-          co_await ScriptedServer::WriteAnswers(conn, *session, std::move(answers));
+          (void)co_await ScriptedServer::WriteAnswers(conn, *session, std::move(answers));
         }
       });
   auto client = *NtfClient::Connect(server.Options());
@@ -449,7 +449,7 @@ TEST(NtfClientTest, ManyBlocksInFlightDoNotDeadlock) {
           if (!commands.ok()) co_return;
           std::vector<wire::OutgoingResponse> answers =
               One((*commands)[0].corr_id, wire::PongResponse{});
-          co_await ScriptedServer::WriteAnswers(conn, *session, std::move(answers));
+          (void)co_await ScriptedServer::WriteAnswers(conn, *session, std::move(answers));
         }
       });
   auto client = *NtfClient::Connect(server.Options());
@@ -485,7 +485,7 @@ TEST(NtfClientTest, ErrAnswerIsAValueAndWrongTypeIsAnError) {
           std::vector<wire::OutgoingResponse> answers =
               One(c.echo_corr_id ? (*commands)[0].corr_id : Bytes(), c.response,
                   c.echo_entity ? (*commands)[0].entity_id : Bytes());
-          co_await ScriptedServer::WriteAnswers(conn, *session, std::move(answers));
+          (void)co_await ScriptedServer::WriteAnswers(conn, *session, std::move(answers));
         }
       });
   auto client = *NtfClient::Connect(server.Options());
@@ -520,7 +520,7 @@ TEST(NtfClientTest, RawBlockGetsTheServersAnswer) {
         received = *block;
         std::vector<wire::OutgoingResponse> answers =
             One({}, wire::ErrResponse{.error = wire::ErrorType::Of(wire::ErrorCode::kBlock)});
-        co_await ScriptedServer::WriteAnswers(conn, *session, std::move(answers));
+        (void)co_await ScriptedServer::WriteAnswers(conn, *session, std::move(answers));
       });
   auto client = *NtfClient::Connect(server.Options());
   const Bytes garbage(wire::kNtfBlockSize, 0xff);
@@ -560,7 +560,7 @@ TEST(NtfClientTest, ServerCloseIsUnavailable) {
       [&](tls::TlsConnection& conn, ScriptedServer& self) -> asio::awaitable<void> {
         absl::StatusOr<ServerSession> session = co_await self.Handshake(conn);
         if (!session.ok()) co_return;
-        co_await ScriptedServer::ReadBlock(conn);
+        (void)co_await ScriptedServer::ReadBlock(conn);
         conn.Close();
       });
   auto client = *NtfClient::Connect(server.Options());
@@ -577,7 +577,7 @@ TEST(NtfClientTest, X25519SignerNeedsAV2Session) {
     auto commands = co_await ScriptedServer::ReadCommands(conn, *session);
     if (!commands.ok()) co_return;
     std::vector<wire::OutgoingResponse> answers = One((*commands)[0].corr_id, wire::PongResponse{});
-    co_await ScriptedServer::WriteAnswers(conn, *session, std::move(answers));
+    (void)co_await ScriptedServer::WriteAnswers(conn, *session, std::move(answers));
   });
   auto client = *NtfClient::Connect(server.Options());
   const crypto::PrivateKey x25519 = *crypto::GenerateKeyPair(KeyAlgorithm::kX25519);

@@ -72,6 +72,7 @@ constexpr char kDeleteSubscription[] = "DELETE FROM subscriptions WHERE subscrip
 
 constexpr pg::Migration kMigrations[] = {
     {.version = "store_0001", .name = "tokens, smp_servers, subscriptions", .sql = kMigration0001},
+    {.version = "store_0002", .name = "notifications (push outbox)", .sql = kMigration0002},
 };
 
 // ---- helpers ---------------------------------------------------------------------------------

@@ -1,0 +1,106 @@
+#pragma once
+
+// The reader of the job stream: one thread per process that takes entries from Redis in
+// batches, loads what they need from PostgreSQL in one transaction per batch, and hands each
+// job to its provider lane.
+//
+//   start-up:  this consumer's own pending entries (a restart under the same name)
+//   loop:      XAUTOCLAIM entries idle >= claim_idle (owner dead) every claim_interval,
+//              XREADGROUP > COUNT read_batch BLOCK read_block otherwise
+//   per batch: decode ─ dead-letter what is not a job, or was handed out max_deliveries times
+//              load tokens + outbox rows ─ mark skips ─ route: apns_dev/prod/test → APNs lane,
+//              fcm → FCM lane, apns_null and missing tokens → local lane
+//
+// Isolation: the reader reads only while some lane has free slots (so it never reads what no
+// lane could take), asks for at most that many entries, and never waits for a full lane: a job
+// whose lane is full stays pending in Redis, unowned by any lane (ntf_pusher_lane_overflow_total),
+// and is claimed again after claim_idle, when its lane may have room. The other lanes keep
+// getting their jobs meanwhile.
+//
+// Thread-safety: Start() and Stop() from the owning thread. Blocking work (Redis, PostgreSQL)
+// runs on the dispatcher's own thread.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "ntf/common/clock.h"
+#include "ntf/common/health.h"
+#include "ntf/common/logging.h"
+#include "services/pusher/src/held_jobs.h"
+#include "services/pusher/src/job_stream.h"
+#include "services/pusher/src/job_worker.h"
+#include "services/pusher/src/push_store.h"
+#include "services/pusher/src/pusher_metrics.h"
+
+namespace ntf::pusher {
+
+struct DispatcherOptions {
+  int read_batch = 100;
+  absl::Duration read_block = absl::Seconds(1);
+  absl::Duration claim_idle = absl::Seconds(60);
+  absl::Duration claim_interval = absl::Seconds(5);
+  int max_deliveries = 20;
+  // Backoff after a failed Redis read or PostgreSQL load.
+  absl::Duration error_backoff = absl::Milliseconds(200);
+};
+
+// The lanes, by the provider they serve.
+struct Lanes {
+  JobWorker* apns = nullptr;
+  JobWorker* fcm = nullptr;
+  JobWorker* local = nullptr;
+
+  // The lane for a job whose token has this provider (nullopt: the token is gone).
+  JobWorker* For(std::optional<wire::PushProvider> provider) const;
+  int64_t MaxFreeSlots() const;
+};
+
+class Dispatcher {
+ public:
+  // Every reference must outlive the dispatcher; `stream` is the reader's own connection.
+  Dispatcher(DispatcherOptions options, JobStream& stream, PushStore& store, Lanes lanes,
+             HeldJobs& held, PusherMetrics& metrics, const common::Clock& clock,
+             common::Logger log);
+  ~Dispatcher();  // Stop()
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Starts the reader thread (with `health`, it ticks a heartbeat).
+  void Start(common::Health* health = nullptr);
+  // Stops reading (the current batch is finished and handed over) and joins. Idempotent.
+  void Stop();
+
+  // One batch through decode, load and routing, on the calling thread (tests).
+  void ProcessForTest(std::vector<JobEntry> entries) { Process(std::move(entries)); }
+  // Jobs the reader has routed so far.
+  int64_t routed() const { return routed_.load(); }
+
+ private:
+  void Loop();
+  void RecoverOwnPending();
+  void Process(std::vector<JobEntry> entries);
+  bool Stopping() const { return stopping_.load(); }
+  void Backoff() const;
+
+  const DispatcherOptions options_;
+  JobStream& stream_;
+  PushStore& store_;
+  const Lanes lanes_;
+  HeldJobs& held_;
+  PusherMetrics& metrics_;
+  const common::Clock& clock_;
+  const common::Logger log_;
+
+  std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> routed_{0};
+  std::string claim_cursor_ = "0-0";  // reader thread only
+  common::Health::Heartbeat* beat_ = nullptr;
+  std::thread thread_;
+};
+
+}  // namespace ntf::pusher

@@ -1,0 +1,95 @@
+#pragma once
+
+// The push jobs of the `ntf:push` stream as domain values (the protobuf PushJob of
+// proto/ntf/push/v1 stays in push_job.cc), and what the pusher holds while it delivers one.
+//
+// Stream entry: fields `kind` (the PushKind name, for humans and XRANGE filters) and `job` (the
+// serialized PushJob). Jobs carry no secrets: the device token, the DH secret, the registration
+// code and the notifications are read from PostgreSQL when the job is delivered.
+//
+// Pure functions and plain values; thread-safe; no I/O (NewJobSpec reads the random source).
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "ntf/redis/stream_types.h"
+#include "ntf/wire/ntf_protocol.h"
+#include "services/pusher/src/push_payload.h"
+
+namespace ntf::pusher {
+
+// One job as the producers wrote it.
+struct JobSpec {
+  std::string job_id = {};  // stable across retries; becomes the apns-id
+  PushKind kind = PushKind::kCheckMessages;
+  wire::Bytes token_id = {};
+  std::vector<int64_t> notification_ids = {};  // kMessage: outbox rows, oldest first
+  uint32_t attempt = 0;                        // failed attempts before this entry was written
+  absl::Time enqueued_at = absl::UnixEpoch();  // first enqueue (push expiry counts from here)
+};
+
+// Decodes the stream entry's fields. InvalidArgument when `job` is missing or does not parse,
+// the kind is unspecified or unknown, the token id is empty, or a message job names no
+// notification.
+absl::StatusOr<JobSpec> DecodeJobFields(const redis::Fields& fields);
+
+// The stream entry for `job` (kind + job).
+redis::Fields EncodeJobFields(const JobSpec& job);
+
+// A new job with a random 128-bit job id (base64url).
+JobSpec NewJobSpec(PushKind kind, wire::Bytes token_id, std::vector<int64_t> notification_ids,
+                   absl::Time now);
+
+// The token row a job is delivered to (tokens, secrets unsealed).
+struct PushTarget {
+  wire::Bytes token_id = {};
+  wire::DeviceToken device = {};
+  wire::Bytes dh_secret = {};  // 32 bytes
+  wire::Bytes reg_code = {};
+  wire::TokenStatus status = {};
+  absl::Time registered_at = absl::UnixEpoch();
+};
+
+// One outbox row with its subscription's SMP server and notifier id.
+struct OutboxNotification {
+  int64_t notification_id = 0;
+  wire::Bytes token_id = {};
+  PnMessageData data = {};
+};
+
+// Why a job is completed without asking a provider.
+enum class SkipReason {
+  kNone,
+  kTokenGone,        // TDEL or TVFY clean-up removed the token
+  kTokenNotActive,   // message and check-messages pushes go to ACTIVE tokens only
+  kNoNotifications,  // every notification of a message job is gone (subscription deleted)
+};
+
+// A job this process owns from the moment it read the entry until it acknowledges (or
+// dead-letters) it. Moved between the dispatcher, a provider lane and its completer; exactly
+// one of them holds it at a time.
+struct Delivery {
+  std::string entry_id = {};  // stream entry id (XACK, XCLAIM)
+  int64_t deliveries = 1;     // Redis delivery count of the entry
+  JobSpec job = {};
+  uint32_t attempt = 0;  // this attempt's number: job.attempt + failed attempts in this process
+  std::optional<PushTarget> target = {};
+  std::vector<OutboxNotification> notifications = {};  // existing rows only, oldest first
+  SkipReason skip = SkipReason::kNone;
+  bool auth_refreshed = false;  // a rejected credential was already refreshed for this job
+  absl::Time not_before = absl::InfinitePast();  // retry backoff
+  std::chrono::steady_clock::time_point read_at = {};
+
+  // The notification ids the job still carries (rows that exist).
+  std::vector<int64_t> NotificationIds() const;
+};
+
+// "token_gone", "token_not_active", "no_notifications" ("" for kNone).
+std::string_view SkipReasonName(SkipReason reason);
+
+}  // namespace ntf::pusher

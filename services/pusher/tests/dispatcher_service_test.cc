@@ -1,0 +1,173 @@
+// The dispatcher's batch processing: decoding, poison jobs, loading, skips and routing.
+#include <gtest/gtest.h>
+#include <prometheus/registry.h>
+
+#include "ntf/crypto/primitives.h"
+#include "services/pusher/src/dispatcher.h"
+#include "services/pusher/tests/service_fakes.h"
+
+namespace ntf::pusher {
+namespace {
+
+using testing::Answered;
+using testing::FakeJobStream;
+using testing::FakePushStore;
+using testing::FakeSender;
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  DispatcherTest()
+      : policy_(RetryPolicyConfig{.max_attempts = 3}),
+        ok_([](const Delivery&, int) { return Answered(OutcomeKind::kDelivered); }),
+        apns_sender_(ok_script()),
+        fcm_sender_(ok_script()),
+        local_sender_(ok_script()) {}
+
+  static FakeSender::Script ok_script() {
+    return [](const Delivery&, int) { return Answered(OutcomeKind::kDelivered); };
+  }
+
+  void SetUp() override {
+    auto lane = [&](Lane which, FakeSender& sender, FakeJobStream& stream, int held) {
+      auto w = std::make_unique<JobWorker>(
+          JobWorkerOptions{.lane = which, .max_in_flight = 10, .max_held = held}, sender, stream,
+          store_, held_, policy_, metrics_, common::RealClock(),
+          common::Logger("test", common::LogLevel::kError));
+      w->Start();
+      return w;
+    };
+    apns_ = lane(Lane::kApns, apns_sender_, apns_stream_, 2);
+    fcm_ = lane(Lane::kFcm, fcm_sender_, fcm_stream_, 100);
+    local_ = lane(Lane::kLocal, local_sender_, local_stream_, 100);
+    dispatcher_ = std::make_unique<Dispatcher>(
+        DispatcherOptions{.max_deliveries = 5}, reader_, store_,
+        Lanes{.apns = apns_.get(), .fcm = fcm_.get(), .local = local_.get()}, held_, metrics_,
+        common::RealClock(), common::Logger("test", common::LogLevel::kError));
+  }
+  void TearDown() override {
+    for (JobWorker* w : {apns_.get(), fcm_.get(), local_.get()}) {
+      w->Drain(absl::Now() + absl::Seconds(5));
+    }
+  }
+
+  wire::Bytes AddToken(wire::PushProvider provider, wire::TokenState state) {
+    wire::Bytes id = crypto::RandomBytes(24);
+    store_.AddToken({.token_id = id,
+                     .device = {.provider = provider, .token = {'a', 'b'}},
+                     .dh_secret = crypto::RandomBytes(32),
+                     .reg_code = crypto::RandomBytes(32),
+                     .status = {.state = state}});
+    return id;
+  }
+  void AddNotification(int64_t id, const wire::Bytes& token) {
+    OutboxNotification n;
+    n.notification_id = id;
+    n.token_id = token;
+    n.data.smp_server = {.hosts = {"smp.example.com"}, .key_hash = wire::Bytes(32, 1)};
+    n.data.notifier_id = wire::Bytes(24, 1);
+    n.data.nonce = wire::Bytes(24, 2);
+    n.data.enc_meta = wire::Bytes(144, 3);
+    store_.AddNotification(n);
+  }
+  static JobEntry Entry(std::string id, PushKind kind, const wire::Bytes& token,
+                        std::vector<int64_t> notes = {}, int64_t deliveries = 1) {
+    return {.id = std::move(id),
+            .fields = EncodeJobFields(NewJobSpec(kind, token, std::move(notes), absl::Now())),
+            .deliveries = deliveries};
+  }
+
+  prometheus::Registry registry_;
+  PusherMetrics metrics_{registry_};
+  RetryPolicy policy_;
+  FakeSender::Script ok_;
+  FakeSender apns_sender_, fcm_sender_, local_sender_;
+  FakeJobStream reader_, apns_stream_, fcm_stream_, local_stream_;
+  FakePushStore store_;
+  HeldJobs held_;
+  std::unique_ptr<JobWorker> apns_, fcm_, local_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+};
+
+TEST_F(DispatcherTest, RoutesByProvider) {
+  const wire::Bytes apns = AddToken(wire::PushProvider::kApnsProd, wire::TokenState::kActive);
+  const wire::Bytes fcm = AddToken(wire::PushProvider::kFcm, wire::TokenState::kActive);
+  const wire::Bytes null = AddToken(wire::PushProvider::kApnsNull, wire::TokenState::kRegistered);
+  dispatcher_->ProcessForTest({Entry("1-0", PushKind::kCheckMessages, apns),
+                               Entry("2-0", PushKind::kCheckMessages, fcm),
+                               Entry("3-0", PushKind::kVerification, null)});
+  ASSERT_TRUE(apns_stream_.WaitForAcks(1, absl::Seconds(5)));
+  ASSERT_TRUE(fcm_stream_.WaitForAcks(1, absl::Seconds(5)));
+  ASSERT_TRUE(local_stream_.WaitForAcks(1, absl::Seconds(5)));
+  EXPECT_EQ(apns_stream_.acked(), std::vector<std::string>{"1-0"});
+  EXPECT_EQ(fcm_stream_.acked(), std::vector<std::string>{"2-0"});
+  EXPECT_EQ(local_stream_.acked(), std::vector<std::string>{"3-0"});
+  EXPECT_EQ(dispatcher_->routed(), 3);
+}
+
+TEST_F(DispatcherTest, SkipsWhatMustNotBePushed) {
+  const wire::Bytes registered =
+      AddToken(wire::PushProvider::kApnsProd, wire::TokenState::kRegistered);
+  const wire::Bytes active = AddToken(wire::PushProvider::kApnsProd, wire::TokenState::kActive);
+  AddNotification(10, registered);
+  dispatcher_->ProcessForTest({
+      Entry("1-0", PushKind::kMessage, registered, {10}),  // token not ACTIVE
+      Entry("2-0", PushKind::kMessage, active, {99}),      // notification gone
+      Entry("3-0", PushKind::kVerification, {9, 9, 9}),    // token gone
+      Entry("4-0", PushKind::kCheckMessages, registered),  // token not ACTIVE
+  });
+  ASSERT_TRUE(local_stream_.WaitForAcks(4, absl::Seconds(5)));
+  EXPECT_EQ(apns_sender_.sends(), 0);
+  EXPECT_EQ(local_sender_.sends(), 0);
+  bool failed_10 = false;
+  for (const OutcomeBatch& b : store_.applied()) {
+    for (int64_t id : b.failed) failed_10 |= id == 10;
+  }
+  EXPECT_TRUE(failed_10);
+}
+
+TEST_F(DispatcherTest, VerificationGoesWhateverTheStatus) {
+  const wire::Bytes invalid = AddToken(wire::PushProvider::kApnsProd, wire::TokenState::kInvalid);
+  dispatcher_->ProcessForTest({Entry("1-0", PushKind::kVerification, invalid)});
+  ASSERT_TRUE(apns_stream_.WaitForAcks(1, absl::Seconds(5)));
+  EXPECT_EQ(apns_sender_.sends(), 1);
+}
+
+TEST_F(DispatcherTest, DeadLettersWhatIsNotAJob) {
+  dispatcher_->ProcessForTest({{.id = "1-0", .fields = {{"job", "garbage"}}, .deliveries = 1}});
+  ASSERT_EQ(reader_.dead().size(), 1u);
+  const std::vector<FakeJobStream::Dead> dead = reader_.dead();
+  std::map<std::string, std::string> fields(dead[0].fields.begin(), dead[0].fields.end());
+  EXPECT_EQ(fields["reason"], "undecodable");
+}
+
+TEST_F(DispatcherTest, DeadLettersJobsHandedOutTooOften) {
+  const wire::Bytes active = AddToken(wire::PushProvider::kApnsProd, wire::TokenState::kActive);
+  dispatcher_->ProcessForTest({Entry("1-0", PushKind::kMessage, active, {5}, /*deliveries=*/6)});
+  ASSERT_EQ(reader_.dead().size(), 1u);
+  EXPECT_EQ(apns_sender_.sends(), 0);
+  ASSERT_EQ(store_.applied().size(), 1u);
+  EXPECT_EQ(store_.applied()[0].failed, std::vector<int64_t>{5});
+}
+
+TEST_F(DispatcherTest, AcknowledgesEntriesTrimmedWhilePending) {
+  dispatcher_->ProcessForTest({{.id = "1-0", .fields = {}, .deliveries = 2}});
+  EXPECT_EQ(reader_.acked(), std::vector<std::string>{"1-0"});
+}
+
+TEST_F(DispatcherTest, FullLaneLeavesJobsPendingWithoutBlockingTheOthers) {
+  const wire::Bytes apns = AddToken(wire::PushProvider::kApnsProd, wire::TokenState::kActive);
+  const wire::Bytes fcm = AddToken(wire::PushProvider::kFcm, wire::TokenState::kActive);
+  apns_sender_.HoldAnswers(true);  // the APNs lane (max_held 2) fills up
+  dispatcher_->ProcessForTest(
+      {Entry("1-0", PushKind::kCheckMessages, apns), Entry("2-0", PushKind::kCheckMessages, apns),
+       Entry("3-0", PushKind::kCheckMessages, apns), Entry("4-0", PushKind::kCheckMessages, fcm)});
+  ASSERT_TRUE(fcm_stream_.WaitForAcks(1, absl::Seconds(5)));
+  EXPECT_EQ(dispatcher_->routed(), 3);  // 3-0 overflowed: left pending, not held
+  std::vector<std::string> held = held_.Snapshot();
+  EXPECT_EQ(std::count(held.begin(), held.end(), "3-0"), 0);
+  apns_sender_.ReleaseHeld();
+  ASSERT_TRUE(apns_stream_.WaitForAcks(2, absl::Seconds(5)));
+}
+
+}  // namespace
+}  // namespace ntf::pusher

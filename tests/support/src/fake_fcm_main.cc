@@ -1,0 +1,63 @@
+// ntf-fake-fcm: the fake FCM of tests/support as a process, for the benchmark and manual runs.
+//
+//   ntf-fake-fcm [--host IP] [--port N] [--latency 5ms] --dir DIR
+//
+// Writes DIR/fcm_service_account.json (a fresh key, token_uri pointing at this server; the
+// pusher's fcm.service_account_file) and DIR/fcm_ca.pem (fcm.ca_file), then prints one line
+//   fake-fcm ready port=<p> origin=<url> service_account=<f> ca_file=<f>
+// and answers every push with 200 after the latency, until SIGTERM/SIGINT.
+#include <fstream>
+#include <iostream>
+
+#include "ntf/common/signal_waiter.h"
+#include "ntf/testing/fake_fcm.h"
+
+int main(int argc, char** argv) {
+  ntf::testing::FakeFcmOptions options;
+  std::string dir;
+  absl::Duration latency = absl::ZeroDuration();
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    const std::string value = argv[i + 1];
+    if (flag == "--host") {
+      options.host = value;
+    } else if (flag == "--port") {
+      options.port = static_cast<uint16_t>(std::stoi(value));
+    } else if (flag == "--latency" && absl::ParseDuration(value, &latency)) {
+    } else if (flag == "--dir") {
+      dir = value;
+    } else {
+      std::cerr << "usage: ntf-fake-fcm [--host IP] [--port N] [--latency D] --dir DIR\n";
+      return 2;
+    }
+  }
+  if (dir.empty()) {
+    std::cerr << "ntf-fake-fcm: --dir is required\n";
+    return 2;
+  }
+  absl::StatusOr<ntf::testing::FakeFcmCredentials> creds = ntf::testing::MakeFakeFcmCredentials();
+  if (!creds.ok()) {
+    std::cerr << "ntf-fake-fcm: " << creds.status() << "\n";
+    return 1;
+  }
+  options.credentials = *creds;
+  auto signals = ntf::common::SignalWaiter::Install();
+  absl::StatusOr<std::unique_ptr<ntf::testing::FakeFcm>> fake =
+      ntf::testing::FakeFcm::Start(options);
+  if (!signals.ok() || !fake.ok()) {
+    std::cerr << "ntf-fake-fcm: " << (fake.ok() ? signals.status() : fake.status()) << "\n";
+    return 1;
+  }
+  ntf::testing::FakeAnswer answer;
+  answer.delay = latency;
+  (*fake)->SetDefaultAnswer(answer);
+  const std::string account_file = dir + "/fcm_service_account.json";
+  const std::string ca_file = dir + "/fcm_ca.pem";
+  std::ofstream(account_file) << creds->ServiceAccountJson((*fake)->token_uri());
+  std::ofstream(ca_file) << (*fake)->ca_pem();
+  std::cout << "fake-fcm ready port=" << (*fake)->port() << " origin=" << (*fake)->origin()
+            << " service_account=" << account_file << " ca_file=" << ca_file << std::endl;
+  (*signals)->Wait();
+  std::cout << "fake-fcm requests=" << (*fake)->RequestCount() << std::endl;
+  return 0;
+}
