@@ -2,6 +2,8 @@
 # run.sh — what `make run` does after the build: start the local stack, create a server identity
 # and config under .run/etc on first use (ntfctl init), start the services in the background and
 # print the ntf:// address. `make stop` (scripts/stop.sh) stops everything.
+# Locally, ntf-pusher delivers to fake APNs and FCM servers (tests/support), since the real
+# providers need the app vendor's credentials.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -31,6 +33,33 @@ else
   grep -q "ntf-intake ready" "$RUN/intake.out" || { cat "$RUN/intake.log"; exit 1; }
 fi
 
+# start NAME READY_TEXT COMMAND... : runs COMMAND in the background unless NAME already runs.
+start() {
+  local name=$1 ready=$2; shift 2
+  if [[ -f $RUN/$name.pid ]] && kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null; then return; fi
+  nohup "$@" > "$RUN/$name.out" 2> "$RUN/$name.log" &
+  echo $! > "$RUN/$name.pid"
+  for _ in $(seq 150); do grep -q "$ready" "$RUN/$name.out" && return; sleep 0.1; done
+  cat "$RUN/$name.log" >&2; echo "$name did not start" >&2; exit 1
+}
+
+mkdir -p "$RUN/fake"
+start fake-apns "fake-apns ready" "$BIN/tests/support/ntf-fake-apns" --dir "$RUN/fake"
+start fake-fcm "fake-fcm ready" "$BIN/tests/support/ntf-fake-fcm" --dir "$RUN/fake"
+APNS=$(sed -n 's/.* origin=\([^ ]*\).*/\1/p' "$RUN/fake-apns.out")
+FCM=$(sed -n 's/.* origin=\([^ ]*\).*/\1/p' "$RUN/fake-fcm.out")
+PUSHER_ADMIN_PORT=${NTF_PUSHER_ADMIN_PORT:-9442}
+NTF_PUSHER_DATABASE_URL=$NTF_DATABASE_URL NTF_PUSHER_REDIS_URL=$NTF_REDIS_URL \
+NTF_PUSHER_DATABASE_SECRET_KEY_FILE=$RUN/etc/server_secret.key \
+NTF_PUSHER_ADMIN_PORT=$PUSHER_ADMIN_PORT \
+NTF_PUSHER_APNS_KEY_FILE=$RUN/fake/apns_key.p8 NTF_PUSHER_APNS_KEY_ID=FAKEKEY123 \
+NTF_PUSHER_APNS_TEAM_ID=FAKETEAM12 NTF_PUSHER_APNS_PRODUCTION_URL=$APNS \
+NTF_PUSHER_APNS_SANDBOX_URL=$APNS NTF_PUSHER_APNS_TEST_URL=$APNS \
+NTF_PUSHER_APNS_CA_FILE=$RUN/fake/apns_ca.pem \
+NTF_PUSHER_FCM_SERVICE_ACCOUNT_FILE=$RUN/fake/fcm_service_account.json NTF_PUSHER_FCM_URL=$FCM \
+NTF_PUSHER_FCM_CA_FILE=$RUN/fake/fcm_ca.pem \
+  start pusher "ntf-pusher ready" "$BIN/services/pusher/ntf-pusher"
+
 FP=$(cat "$RUN/etc/fingerprint")
 echo
 echo "Running:"
@@ -38,7 +67,9 @@ echo "  PostgreSQL  $NTF_DATABASE_URL   (pid $NTF_PG_PID)"
 echo "  Redis       $NTF_REDIS_URL   (pid $NTF_REDIS_PID, AOF on)"
 echo "  ntf-intake  127.0.0.1:$NTF_PORT   (pid $(cat "$RUN/intake.pid"), logs .run/intake.log)"
 echo "              /metrics /healthz /readyz on http://127.0.0.1:$ADMIN_PORT"
+echo "  ntf-pusher  pid $(cat "$RUN/pusher.pid"), admin http://127.0.0.1:$PUSHER_ADMIN_PORT (logs .run/pusher.log)"
+echo "  fake APNs   $APNS   fake FCM   $FCM   (requests recorded under .run/fake)"
 echo
 echo "Server address: ntf://$FP@127.0.0.1:$NTF_PORT"
 echo
-echo "ntf-pusher and ntf-subscriber are not built yet (docs/status.md). Stop with: make stop"
+echo "ntf-subscriber is not built yet (docs/status.md). Stop with: make stop"

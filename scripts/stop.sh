@@ -3,7 +3,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-for svc in intake; do
+for svc in intake pusher fake-apns fake-fcm; do
   pidfile=.run/$svc.pid
   [[ -f $pidfile ]] || continue
   pid=$(cat "$pidfile")
