@@ -37,8 +37,7 @@ absl::StatusOr<wire::Bytes> Open(const crypto::DhSecret& secret, std::string_vie
   if (!nonce.ok()) return nonce.status();
   absl::StatusOr<wire::Bytes> box = DecodeB64(field, box_b64);
   if (!box.ok()) return box.status();
-  absl::StatusOr<wire::Bytes> plain =
-      crypto::BoxDecryptPadded(secret, *nonce, *box);
+  absl::StatusOr<wire::Bytes> plain = crypto::BoxDecryptPadded(secret, *nonce, *box);
   if (!plain.ok()) return Bad(field, plain.status().message());
   return plain;
 }

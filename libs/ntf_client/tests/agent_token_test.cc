@@ -81,8 +81,8 @@ TEST(AgentTokenTest, RegistrationAgreesOnTheServersSecret) {
   // A verification push encrypted by the server side decrypts to its code.
   const Bytes code = crypto::RandomBytes(kRegCodeSize);
   const crypto::CbNonce nonce = crypto::RandomNonce();
-  const std::string box =
-      wire::Base64UrlEncode(*crypto::BoxEncryptPadded(expected, nonce, code, kReferencePushPaddedLength));
+  const std::string box = wire::Base64UrlEncode(
+      *crypto::BoxEncryptPadded(expected, nonce, code, kReferencePushPaddedLength));
   absl::StatusOr<Bytes> decrypted = token.DecryptVerification(wire::Base64UrlEncode(nonce), box);
   ASSERT_TRUE(decrypted.ok()) << decrypted.status();
   EXPECT_EQ(*decrypted, code);
