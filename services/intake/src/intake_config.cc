@@ -49,7 +49,8 @@ const common::ConfigSchema<IntakeConfig>& IntakeConfigSchema() {
         .Field("redis.url", &C::redis_url, "Redis URL (redis://host:port/db)")
         .Field("redis.push_stream", &C::push_stream, "stream of push jobs")
         .Field("redis.push_stream_maxlen", &C::push_stream_maxlen,
-               "approximate stream length cap (0 = none)")
+               "approximate stream length cap on XADD (0 = none: the pusher trims acknowledged "
+               "entries)")
         .Field("subscriber.address", &C::subscriber_address,
                "ntf-subscriber gRPC host:port (empty = rely on its reconcile)")
         .Field("subscriber.timeout", &C::subscriber_timeout, "deadline of each gRPC call")

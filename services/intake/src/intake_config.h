@@ -38,7 +38,9 @@ struct IntakeConfig {
   // --- redis: the push job stream ---
   std::string redis_url = "redis://127.0.0.1:6379/0";
   std::string push_stream = "ntf:push";  // stream the pusher consumes
-  int64_t push_stream_maxlen = 1000000;  // approximate MAXLEN trim on XADD (0 = no trim)
+  // Approximate MAXLEN on XADD; 0 = never trim here: ntf-pusher trims acknowledged entries only
+  // (XTRIM MINID), so a producer-side cap could drop pending jobs in a long backlog.
+  int64_t push_stream_maxlen = 0;
 
   // --- subscriber: gRPC SubscriberControl ("" = do not notify; the subscriber reconciles) ---
   std::string subscriber_address = "";

@@ -16,7 +16,7 @@ namespace ntf::intake {
 
 struct RedisPushJobQueueOptions {
   std::string stream = "ntf:push";
-  int64_t max_len = 1000000;  // approximate MAXLEN trim (0 = none)
+  int64_t max_len = 0;  // approximate MAXLEN trim (0 = none; the pusher trims with MINID)
   absl::Duration timeout = absl::Seconds(1);
 };
 
