@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # bench.sh — benchmarks (not tests): a private PostgreSQL + Redis (.run/bench), a real
 # ntf-intake on them, then ntf-intake-bench for TNEW/SNEW throughput and latency and the memory
-# of idle client connections. Figures and how to read them: docs/benchmarks.md.
-#   BENCH_CLIENTS (default 32), BENCH_SECONDS (default 10), BENCH_IDLE (default 1000)
+# of idle client connections; then ntf-fake-apns, h2load against it (the HTTP/2 ceiling), one
+# ntf-pusher on the same stack and ntf-pusher-bench for pushes/s and stream-to-provider latency.
+# Figures and how to read them: docs/benchmarks.md.
+#   BENCH_CLIENTS (default 32), BENCH_SECONDS (default 10), BENCH_IDLE (default 1000),
+#   BENCH_ONLY (all, intake or pusher); the pusher's knobs are in its section below.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -13,6 +16,8 @@ mkdir -p "$RUN"
 
 cleanup() {
   [[ -n ${INTAKE_PID:-} ]] && kill -TERM "$INTAKE_PID" 2>/dev/null && wait "$INTAKE_PID" 2>/dev/null
+  [[ -n ${PUSHER_PID:-} ]] && kill -TERM "$PUSHER_PID" 2>/dev/null && wait "$PUSHER_PID" 2>/dev/null
+  [[ -n ${FAKE_PID:-} ]] && kill -TERM "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
   scripts/local-stack.sh stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -24,14 +29,70 @@ rm -rf "$RUN/etc"
   --database-url "$NTF_DATABASE_URL" --redis-url "$NTF_REDIS_URL" > "$RUN/init.log"
 ADDRESS=$(sed -n 's/^Server address: //p' "$RUN/init.log")
 
-NTF_INTAKE_LISTEN_HOST=127.0.0.1 NTF_INTAKE_ADMIN_PORT=0 NTF_INTAKE_DATABASE_POOL_SIZE=8 \
-  "$BIN/services/intake/ntf-intake" --config "$RUN/etc/intake.yaml" > "$RUN/intake.out" 2> "$RUN/intake.err" &
-INTAKE_PID=$!
-for _ in $(seq 100); do grep -q "ntf-intake ready" "$RUN/intake.out" && break; sleep 0.1; done
-grep -q "ntf-intake ready" "$RUN/intake.out" || { cat "$RUN/intake.err"; exit 1; }
+if [[ ${BENCH_ONLY:-all} != pusher ]]; then
+  NTF_INTAKE_LISTEN_HOST=127.0.0.1 NTF_INTAKE_ADMIN_PORT=0 NTF_INTAKE_DATABASE_POOL_SIZE=8 \
+    "$BIN/services/intake/ntf-intake" --config "$RUN/etc/intake.yaml" > "$RUN/intake.out" 2> "$RUN/intake.err" &
+  INTAKE_PID=$!
+  for _ in $(seq 100); do grep -q "ntf-intake ready" "$RUN/intake.out" && break; sleep 0.1; done
+  grep -q "ntf-intake ready" "$RUN/intake.out" || { cat "$RUN/intake.err"; exit 1; }
 
-echo "[bench] ntf-intake on $ADDRESS ($(nproc) cores, everything on this machine)"
-"$BIN/tests/bench/ntf-intake-bench" --address "$ADDRESS" --database-url "$NTF_DATABASE_URL" \
-  --clients "${BENCH_CLIENTS:-32}" --seconds "${BENCH_SECONDS:-10}"
-"$BIN/tests/bench/ntf-intake-bench" --address "$ADDRESS" --database-url "$NTF_DATABASE_URL" \
-  --intake-pid "$INTAKE_PID" --idle "${BENCH_IDLE:-1000}"
+  echo "[bench] ntf-intake on $ADDRESS ($(nproc) cores, everything on this machine)"
+  "$BIN/tests/bench/ntf-intake-bench" --address "$ADDRESS" --database-url "$NTF_DATABASE_URL" \
+    --clients "${BENCH_CLIENTS:-32}" --seconds "${BENCH_SECONDS:-10}"
+  "$BIN/tests/bench/ntf-intake-bench" --address "$ADDRESS" --database-url "$NTF_DATABASE_URL" \
+    --intake-pid "$INTAKE_PID" --idle "${BENCH_IDLE:-1000}"
+  kill -TERM "$INTAKE_PID"; wait "$INTAKE_PID" || true; INTAKE_PID=
+fi
+[[ ${BENCH_ONLY:-all} == intake ]] && exit 0
+
+# --- ntf-pusher: one process pushing to ntf-fake-apns; h2load on the same fake as the ceiling --
+#   PUSHER_BENCH_TOKENS (default 10000), PUSHER_BENCH_JOBS (default 100000),
+#   PUSHER_BENCH_RATE_JOBS (default 50000, offered at PUSHER_BENCH_RATE, default 5000/s),
+#   H2LOAD_REQUESTS (default 100000), H2LOAD_CONNECTIONS (default 2), H2LOAD_STREAMS (default 100),
+#   FAKE_APNS_LEAN (default 1: ntf-fake-apns --lean, JWT verified once per distinct token; 0: the
+#   full FakeApns of the tests, itself the bottleneck at ~2,500 requests/s)
+P=$RUN/pusher
+rm -rf "$P"; mkdir -p "$P"
+PBENCH=$BIN/tests/bench/ntf-pusher-bench
+"$BIN/tests/support/ntf-fake-apns" --lean "${FAKE_APNS_LEAN:-1}" --dir "$P" --dump "$P/fake.dump" > "$P/fake.out" 2> "$P/fake.err" &
+FAKE_PID=$!
+for _ in $(seq 100); do grep -q "fake-apns ready" "$P/fake.out" && break; sleep 0.1; done
+grep -q "fake-apns ready" "$P/fake.out" || { cat "$P/fake.err"; exit 1; }
+ORIGIN=$(sed -n 's/.* origin=\([^ ]*\).*/\1/p' "$P/fake.out")
+
+NTF_PUSHER_DATABASE_URL=$NTF_DATABASE_URL NTF_PUSHER_REDIS_URL=$NTF_REDIS_URL \
+NTF_PUSHER_DATABASE_SECRET_KEY_FILE=$RUN/etc/server_secret.key \
+NTF_PUSHER_APNS_KEY_FILE=$P/apns_key.p8 NTF_PUSHER_APNS_KEY_ID=FAKEKEY123 \
+NTF_PUSHER_APNS_TEAM_ID=FAKETEAM12 NTF_PUSHER_APNS_PRODUCTION_URL=$ORIGIN \
+NTF_PUSHER_APNS_SANDBOX_URL=$ORIGIN NTF_PUSHER_APNS_TEST_URL=$ORIGIN \
+NTF_PUSHER_APNS_CA_FILE=$P/apns_ca.pem NTF_PUSHER_ADMIN_PORT=0 NTF_PUSHER_CRON_ENABLED=false \
+NTF_PUSHER_LOG_LEVEL=warn \
+  "$BIN/services/pusher/ntf-pusher" > "$P/pusher.out" 2> "$P/pusher.err" &
+PUSHER_PID=$!
+for _ in $(seq 100); do grep -q "ntf-pusher ready" "$P/pusher.out" && break; sleep 0.1; done
+grep -q "ntf-pusher ready" "$P/pusher.out" || { cat "$P/pusher.err"; exit 1; }
+
+"$PBENCH" tokens --database-url "$NTF_DATABASE_URL" --seal-key-file "$RUN/etc/server_secret.key" \
+  --count "${PUSHER_BENCH_TOKENS:-10000}" --out "$P/tokens.txt"
+DEVICE=$(head -1 "$P/tokens.txt" | cut -d' ' -f2)
+JWT=$("$PBENCH" jwt --key-file "$P/apns_key.p8" --key-id FAKEKEY123 --team-id FAKETEAM12)
+"$PBENCH" body --out "$P/body.json" >/dev/null
+
+echo "[bench] HTTP/2 ceiling: h2load -> ntf-fake-apns $ORIGIN (verification-sized body, valid JWT)"
+h2load -n "${H2LOAD_REQUESTS:-100000}" -c "${H2LOAD_CONNECTIONS:-2}" -m "${H2LOAD_STREAMS:-100}" \
+  -t 1 -d "$P/body.json" -H "authorization: bearer $JWT" -H "apns-topic: chat.simplex.app" \
+  -H "apns-push-type: alert" -H "apns-priority: 10" -H "content-type: application/json" \
+  "$ORIGIN/3/device/$DEVICE" > "$P/h2load.out"
+grep -E "^finished in|^requests:|^status codes:" "$P/h2load.out" | sed 's/^/[h2load] /'
+
+echo "[bench] ntf-pusher (1 process, defaults: 2 APNs connections, 1000 in flight) -> ntf-fake-apns"
+"$PBENCH" load --redis-url "$NTF_REDIS_URL" --tokens "$P/tokens.txt" \
+  --jobs "${PUSHER_BENCH_JOBS:-100000}" --jobs-out "$P/jobs-max.txt"
+"$PBENCH" load --redis-url "$NTF_REDIS_URL" --tokens "$P/tokens.txt" \
+  --jobs "${PUSHER_BENCH_RATE_JOBS:-50000}" --rate "${PUSHER_BENCH_RATE:-5000}" \
+  --jobs-out "$P/jobs-rate.txt"
+kill -TERM "$PUSHER_PID"; wait "$PUSHER_PID" || true; PUSHER_PID=
+kill -TERM "$FAKE_PID"; wait "$FAKE_PID" || true; FAKE_PID=
+"$PBENCH" latency --dump "$P/fake.dump" --jobs-in "$P/jobs-max.txt" --label "max-rate"
+"$PBENCH" latency --dump "$P/fake.dump" --jobs-in "$P/jobs-rate.txt" \
+  --label "offered ${PUSHER_BENCH_RATE:-5000}/s"

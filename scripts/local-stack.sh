@@ -84,22 +84,39 @@ cmd_start() {
     --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 --no-sync \
     > "$pgdir/initdb.log" 2>&1 || { cat "$pgdir/initdb.log" >&2; die "initdb failed"; }
   rm -f "$pgdir/.pw"
-  as_pg "$bindir/pg_ctl" -D "$pgdir/data" -l "$pgdir/postgres.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pgdir -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-    start > /dev/null || { cat "$pgdir/postgres.log" >&2; die "postgres failed to start"; }
+  # Another stack (a parallel test, a benchmark) may take the port between the check and the
+  # bind: then try the next free port, a few times.
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    rm -f "$pgdir/postgres.log"
+    as_pg "$bindir/pg_ctl" -D "$pgdir/data" -l "$pgdir/postgres.log" -w -t 60 \
+      -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pgdir -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+      start > /dev/null && break
+    grep -q "Address already in use" "$pgdir/postgres.log" && ((attempt < 5)) \
+      || { cat "$pgdir/postgres.log" >&2; die "postgres failed to start"; }
+    pg_port=$(free_port $((pg_port + 1)))
+  done
   local pg_pid; pg_pid=$(head -1 "$pgdir/data/postmaster.pid")
   as_pg "$bindir/psql" -h "$pgdir" -p "$pg_port" -U "$PG_USER" -d postgres -qAt \
     -c "CREATE DATABASE $PG_DB" > /dev/null
 
-  redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$RUN/redis" \
-    --pidfile "$RUN/redis/redis.pid" --logfile "$RUN/redis/redis.log" --daemonize yes \
-    --save '' --appendonly yes --appendfsync everysec || die "redis-server failed"
-  local _
-  for _ in $(seq 200); do
-    [[ $(redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null) == PONG && -s $RUN/redis/redis.pid ]] && break
-    sleep 0.05
+  local _ up=0
+  for attempt in 1 2 3 4 5; do
+    rm -f "$RUN/redis/redis.pid"; : > "$RUN/redis/redis.log"
+    redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$RUN/redis" \
+      --pidfile "$RUN/redis/redis.pid" --logfile "$RUN/redis/redis.log" --daemonize yes \
+      --save '' --appendonly yes --appendfsync everysec || die "redis-server failed"
+    for _ in $(seq 200); do
+      [[ -s $RUN/redis/redis.pid ]] && alive "$(cat "$RUN/redis/redis.pid")" \
+        && [[ $(redis-cli -h 127.0.0.1 -p "$redis_port" ping 2>/dev/null) == PONG ]] && { up=1; break; }
+      grep -q "Address already in use" "$RUN/redis/redis.log" && break
+      sleep 0.05
+    done
+    ((up)) && break
+    grep -q "Address already in use" "$RUN/redis/redis.log" && ((attempt < 5)) \
+      || { cat "$RUN/redis/redis.log" >&2; die "redis did not come up"; }
+    redis_port=$(free_port $((redis_port + 1)))
   done
-  [[ -s $RUN/redis/redis.pid ]] || { cat "$RUN/redis/redis.log" >&2; die "redis did not come up"; }
   local redis_pid; redis_pid=$(cat "$RUN/redis/redis.pid")
 
   cat > "$ENV_FILE" <<EOT
