@@ -97,6 +97,9 @@ cmd_start() {
     pg_port=$(free_port $((pg_port + 1)))
   done
   local pg_pid; pg_pid=$(head -1 "$pgdir/data/postmaster.pid")
+  # Recorded now so that `stop` also cleans up a start that fails later (Redis).
+  printf 'NTF_PG_PID=%s\nNTF_PG_DATA=%s\nNTF_PG_BINDIR=%s\n' "$pg_pid" "$pgdir/data" "$bindir" \
+    > "$ENV_FILE"
   as_pg "$bindir/psql" -h "$pgdir" -p "$pg_port" -U "$PG_USER" -d postgres -qAt \
     -c "CREATE DATABASE $PG_DB" > /dev/null
 

@@ -12,8 +12,8 @@ JOBS=${JOBS:-$(nproc)}
 scripts/build.sh release || exit 1
 scripts/build.sh asan || exit 1
 
-scripts/local-stack.sh start >/dev/null || exit 1
 trap 'scripts/local-stack.sh stop' EXIT
+scripts/local-stack.sh start >/dev/null || exit 1
 set -a; source .run/stack.env; set +a
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
