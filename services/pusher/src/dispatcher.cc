@@ -183,7 +183,9 @@ void Dispatcher::Process(std::vector<JobEntry> entries) {
   // them back): dead-letter instead of crashing another replica.
   std::vector<std::unique_ptr<Delivery>> poison;
   auto is_poison = [&](const std::unique_ptr<Delivery>& d) {
-    return d->deliveries > options_.max_deliveries;
+    auto overflowed = overflowed_.find(d->entry_id);
+    const int64_t handed_back = overflowed == overflowed_.end() ? 0 : overflowed->second;
+    return d->deliveries - handed_back > options_.max_deliveries;
   };
   for (auto& d : jobs) {
     if (is_poison(d)) poison.push_back(std::move(d));
@@ -260,8 +262,10 @@ void Dispatcher::Process(std::vector<JobEntry> entries) {
     if (lane == nullptr) lane = lanes_.local;
     if (std::unique_ptr<Delivery> refused = lane->Offer(std::move(d))) {
       held_.Remove(id);
+      ++overflowed_[id];
       metrics_.LaneOverflow(lane->lane());
     } else {
+      overflowed_.erase(id);
       routed_.fetch_add(1);
     }
   }

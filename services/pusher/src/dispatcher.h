@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "ntf/common/clock.h"
 #include "ntf/common/health.h"
@@ -99,6 +100,10 @@ class Dispatcher {
   std::atomic<bool> stopping_{false};
   std::atomic<int64_t> routed_{0};
   std::string claim_cursor_ = "0-0";  // reader thread only
+  // Times this replica handed a job back because its lane was full (reader thread only). Those
+  // re-deliveries are back-pressure, not a crash loop, so they do not count toward
+  // max_deliveries; an entry leaves the map when a lane takes the job.
+  absl::flat_hash_map<std::string, int64_t> overflowed_;
   common::Health::Heartbeat* beat_ = nullptr;
   std::thread thread_;
 };

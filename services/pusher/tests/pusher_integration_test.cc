@@ -367,10 +367,11 @@ TEST_F(PusherIntegrationTest, TakesOverTheJobsOfADeadConsumer) {
   for (const TestToken& t : tokens) EXPECT_EQ(env_->apns().RequestsFor(t.device).size(), 1u);
 }
 
-// The issue asks that APNs being down for a minute does not slow FCM; the test uses a shorter
-// outage (NTF_PUSHER_TEST_OUTAGE, default 5s) to keep the suite fast.
+// APNs down for a minute does not slow FCM, and loses none of its own jobs (those its full lane
+// handed back are re-delivered without counting as a crash loop). NTF_PUSHER_TEST_OUTAGE
+// shortens the outage when iterating locally.
 TEST_F(PusherIntegrationTest, ApnsOutageDoesNotSlowFcm) {
-  absl::Duration outage = absl::Seconds(5);
+  absl::Duration outage = absl::Minutes(1);
   if (const char* env = std::getenv("NTF_PUSHER_TEST_OUTAGE")) {
     ASSERT_TRUE(absl::ParseDuration(env, &outage));
   }
