@@ -6,42 +6,10 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "ntf/common/http_token.h"
 
 namespace ntf::http2 {
 namespace {
-
-// RFC 9110 tchar.
-bool IsTokenChar(char c) {
-  if (absl::ascii_isalnum(static_cast<unsigned char>(c))) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!IsTokenChar(c)) return false;
-  }
-  return true;
-}
 
 constexpr std::array<const char*, 14> kErrorNames = {"NO_ERROR",
                                                      "PROTOCOL_ERROR",
@@ -95,7 +63,7 @@ absl::Status StreamResetStatus(uint32_t code) {
 }
 
 absl::Status ValidateRequest(const Request& request) {
-  if (!IsToken(request.method)) {
+  if (!common::IsHttpToken(request.method)) {
     return absl::InvalidArgumentError(absl::StrCat("bad method '", request.method, "'"));
   }
   if (request.path.empty() || request.path[0] != '/') {
@@ -111,7 +79,7 @@ absl::Status ValidateRequest(const Request& request) {
     if (!name.empty() && name[0] == ':') {
       return absl::InvalidArgumentError(absl::StrCat("pseudo-header '", name, "' not allowed"));
     }
-    if (!IsToken(name)) {
+    if (!common::IsHttpToken(name)) {
       return absl::InvalidArgumentError(absl::StrCat("bad header name '", name, "'"));
     }
     const std::string lower = absl::AsciiStrToLower(name);

@@ -8,43 +8,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "ntf/common/http_token.h"
 
 namespace ntf::observability {
 namespace {
 
 constexpr int kMaxHeaders = 100;
-
-bool IsTokenChar(unsigned char c) {
-  if (absl::ascii_isalnum(c)) return true;
-  switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s) {
-    if (!IsTokenChar(c)) return false;
-  }
-  return true;
-}
 
 // Visible ASCII, no spaces: what an origin-form target may contain (we do not decode it).
 bool IsTargetChar(unsigned char c) { return c > 0x20 && c < 0x7f; }
@@ -112,7 +81,7 @@ absl::StatusOr<HttpRequestHead> ParseHttpRequestHead(std::string_view head) {
       const std::string_view method = line.substr(0, sp1);
       const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
       const std::string_view version = line.substr(sp2 + 1);
-      if (!IsToken(method)) return Bad("malformed method");
+      if (!common::IsHttpToken(method)) return Bad("malformed method");
       if (target.empty() || target.front() != '/') return Bad("target must start with '/'");
       for (unsigned char c : target) {
         if (!IsTargetChar(c)) return Bad("malformed target");
@@ -136,7 +105,7 @@ absl::StatusOr<HttpRequestHead> ParseHttpRequestHead(std::string_view head) {
     if (colon == std::string_view::npos) return Bad("header line without ':'");
     const std::string_view name = line.substr(0, colon);
     const std::string_view value = TrimOws(line.substr(colon + 1));
-    if (!IsToken(name)) return Bad("malformed header name");
+    if (!common::IsHttpToken(name)) return Bad("malformed header name");
     if (!IsFieldValue(value)) return Bad("malformed header value");
 
     if (EqualsIgnoreCase(name, "Content-Length")) {
