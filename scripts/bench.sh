@@ -5,7 +5,7 @@
 # ntf-pusher on the same stack and ntf-pusher-bench for pushes/s and stream-to-provider latency.
 # Figures and how to read them: docs/benchmarks.md.
 #   BENCH_CLIENTS (default 32), BENCH_SECONDS (default 10), BENCH_IDLE (default 1000),
-#   BENCH_ONLY (all, intake or pusher); the pusher's knobs are in its section below.
+#   BENCH_DB_POOL (intake DB connections, default 8), BENCH_ONLY (all, intake or pusher); the pusher's knobs are in its section below.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -30,7 +30,7 @@ rm -rf "$RUN/etc"
 ADDRESS=$(sed -n 's/^Server address: //p' "$RUN/init.log")
 
 if [[ ${BENCH_ONLY:-all} != pusher ]]; then
-  NTF_INTAKE_LISTEN_HOST=127.0.0.1 NTF_INTAKE_ADMIN_PORT=0 NTF_INTAKE_DATABASE_POOL_SIZE=8 \
+  NTF_INTAKE_LISTEN_HOST=127.0.0.1 NTF_INTAKE_ADMIN_PORT=0 NTF_INTAKE_DATABASE_POOL_SIZE=${BENCH_DB_POOL:-8} \
     "$BIN/services/intake/ntf-intake" --config "$RUN/etc/intake.yaml" > "$RUN/intake.out" 2> "$RUN/intake.err" &
   INTAKE_PID=$!
   for _ in $(seq 100); do grep -q "ntf-intake ready" "$RUN/intake.out" && break; sleep 0.1; done
