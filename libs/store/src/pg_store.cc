@@ -146,6 +146,15 @@ auto Guard(F body) -> decltype(body()) {
 
 absl::Status NotFound() { return absl::NotFoundError("no such token"); }
 
+// Runs a statement as a named prepared statement: PostgreSQL parses and plans each statement
+// once per connection instead of on every call. pqxx keeps the definitions per connection;
+// declaring the same one again is a no-op.
+template <typename... Args>
+pqxx::result Exec(pqxx::work& tx, const char* name, const std::string& sql, Args&&... args) {
+  tx.conn().prepare(name, sql);
+  return tx.exec_prepared(name, std::forward<Args>(args)...);
+}
+
 }  // namespace
 
 absl::Span<const pg::Migration> Migrations() { return kMigrations; }
@@ -153,9 +162,9 @@ absl::Span<const pg::Migration> Migrations() { return kMigrations; }
 absl::StatusOr<std::optional<Token>> PgStore::FindTokenRegistration(const DeviceToken& device,
                                                                     ByteSpan verify_key) {
   return Guard([&]() -> absl::StatusOr<std::optional<Token>> {
-    pqxx::result r = tx_.exec_params(kFindTokenRegistration,
-                                     std::string(wire::PushProviderName(device.provider)),
-                                     Bin(device.token), Bin(verify_key));
+    pqxx::result r = Exec(tx_, "store_FindTokenRegistration", kFindTokenRegistration,
+                          std::string(wire::PushProviderName(device.provider)), Bin(device.token),
+                          Bin(verify_key));
     if (r.empty()) return std::nullopt;
     return ReadToken(r[0], seal_key_);
   });
@@ -163,7 +172,7 @@ absl::StatusOr<std::optional<Token>> PgStore::FindTokenRegistration(const Device
 
 absl::StatusOr<std::optional<Token>> PgStore::GetToken(ByteSpan token_id) {
   return Guard([&]() -> absl::StatusOr<std::optional<Token>> {
-    pqxx::result r = tx_.exec_params(kGetToken, Bin(token_id));
+    pqxx::result r = Exec(tx_, "store_GetToken", kGetToken, Bin(token_id));
     if (r.empty()) return std::nullopt;
     return ReadToken(r[0], seal_key_);
   });
@@ -173,11 +182,12 @@ absl::Status PgStore::InsertToken(const Token& t) {
   return Guard([&]() -> absl::Status {
     const Bytes priv = crypto::Seal(seal_key_, t.dh_priv_key);
     const Bytes secret = crypto::Seal(seal_key_, t.dh_secret);
-    pqxx::result r = tx_.exec_params(
-        kInsertToken, Bin(t.token_id), std::string(wire::PushProviderName(t.device.provider)),
-        Bin(t.device.token), Bin(t.verify_key), Bin(t.dh_pub_key), Bin(priv), Bin(secret),
-        Bin(t.reg_code), wire::FormatTokenStatus(t.status), static_cast<int>(t.cron_interval),
-        absl::ToDoubleSeconds(t.registered_at - absl::UnixEpoch()));
+    pqxx::result r =
+        Exec(tx_, "store_InsertToken", kInsertToken, Bin(t.token_id),
+             std::string(wire::PushProviderName(t.device.provider)), Bin(t.device.token),
+             Bin(t.verify_key), Bin(t.dh_pub_key), Bin(priv), Bin(secret), Bin(t.reg_code),
+             wire::FormatTokenStatus(t.status), static_cast<int>(t.cron_interval),
+             absl::ToDoubleSeconds(t.registered_at - absl::UnixEpoch()));
     if (r.affected_rows() == 0) return absl::AlreadyExistsError("token exists");
     return absl::OkStatus();
   });
@@ -185,8 +195,8 @@ absl::Status PgStore::InsertToken(const Token& t) {
 
 absl::Status PgStore::SetTokenStatus(ByteSpan token_id, const TokenStatus& status) {
   return Guard([&]() -> absl::Status {
-    pqxx::result r =
-        tx_.exec_params(kSetTokenStatus, Bin(token_id), wire::FormatTokenStatus(status));
+    pqxx::result r = Exec(tx_, "store_SetTokenStatus", kSetTokenStatus, Bin(token_id),
+                          wire::FormatTokenStatus(status));
     return r.affected_rows() == 0 ? NotFound() : absl::OkStatus();
   });
 }
@@ -196,7 +206,8 @@ absl::StatusOr<std::vector<Subscription>> PgStore::ActivateToken(ByteSpan token_
   if (!s.ok()) return s;
   return Guard([&]() -> absl::StatusOr<std::vector<Subscription>> {
     std::vector<Subscription> deleted;
-    for (const pqxx::row& row : tx_.exec_params(kOtherTokensOfDevice, Bin(token_id))) {
+    for (const pqxx::row& row :
+         Exec(tx_, "store_OtherTokensOfDevice", kOtherTokensOfDevice, Bin(token_id))) {
       absl::StatusOr<std::vector<Subscription>> subs = DeleteToken(ToBytes(row[0]));
       if (!subs.ok()) return subs.status();
       for (Subscription& sub : *subs) deleted.push_back(std::move(sub));
@@ -208,9 +219,9 @@ absl::StatusOr<std::vector<Subscription>> PgStore::ActivateToken(ByteSpan token_
 absl::Status PgStore::ReplaceDeviceToken(ByteSpan token_id, const DeviceToken& device,
                                          ByteSpan reg_code) {
   return Guard([&]() -> absl::Status {
-    pqxx::result r = tx_.exec_params(kReplaceDeviceToken, Bin(token_id),
-                                     std::string(wire::PushProviderName(device.provider)),
-                                     Bin(device.token), Bin(reg_code));
+    pqxx::result r = Exec(tx_, "store_ReplaceDeviceToken", kReplaceDeviceToken, Bin(token_id),
+                          std::string(wire::PushProviderName(device.provider)), Bin(device.token),
+                          Bin(reg_code));
     if (r.affected_rows() > 0) return absl::OkStatus();
     absl::StatusOr<std::optional<Token>> t = GetToken(token_id);
     if (!t.ok()) return t.status();
@@ -221,7 +232,7 @@ absl::Status PgStore::ReplaceDeviceToken(ByteSpan token_id, const DeviceToken& d
 
 absl::Status PgStore::SetCronInterval(ByteSpan token_id, uint16_t minutes) {
   return Guard([&]() -> absl::Status {
-    pqxx::result r = tx_.exec_params(kSetCron, Bin(token_id), static_cast<int>(minutes));
+    pqxx::result r = Exec(tx_, "store_SetCron", kSetCron, Bin(token_id), static_cast<int>(minutes));
     return r.affected_rows() == 0 ? NotFound() : absl::OkStatus();
   });
 }
@@ -229,12 +240,13 @@ absl::Status PgStore::SetCronInterval(ByteSpan token_id, uint16_t minutes) {
 absl::StatusOr<std::vector<Subscription>> PgStore::DeleteToken(ByteSpan token_id) {
   return Guard([&]() -> absl::StatusOr<std::vector<Subscription>> {
     std::vector<Subscription> subs;
-    for (const pqxx::row& row : tx_.exec_params(kSubscriptionsOfToken, Bin(token_id))) {
+    for (const pqxx::row& row :
+         Exec(tx_, "store_SubscriptionsOfToken", kSubscriptionsOfToken, Bin(token_id))) {
       absl::StatusOr<Subscription> sub = ReadSubscription(row, seal_key_);
       if (!sub.ok()) return sub.status();
       subs.push_back(*std::move(sub));
     }
-    tx_.exec_params(kDeleteToken, Bin(token_id));  // cascades to subscriptions
+    Exec(tx_, "store_DeleteToken", kDeleteToken, Bin(token_id));  // cascades to subscriptions
     return subs;
   });
 }
@@ -242,8 +254,8 @@ absl::StatusOr<std::vector<Subscription>> PgStore::DeleteToken(ByteSpan token_id
 absl::StatusOr<std::optional<Subscription>> PgStore::FindSubscription(const SmpServer& server,
                                                                       ByteSpan notifier_id) {
   return Guard([&]() -> absl::StatusOr<std::optional<Subscription>> {
-    pqxx::result r = tx_.exec_params(kFindSubscription, Hosts(server), server.port,
-                                     Bin(server.key_hash), Bin(notifier_id));
+    pqxx::result r = Exec(tx_, "store_FindSubscription", kFindSubscription, Hosts(server),
+                          server.port, Bin(server.key_hash), Bin(notifier_id));
     if (r.empty()) return std::nullopt;
     return ReadSubscription(r[0], seal_key_);
   });
@@ -251,7 +263,7 @@ absl::StatusOr<std::optional<Subscription>> PgStore::FindSubscription(const SmpS
 
 absl::StatusOr<std::optional<Subscription>> PgStore::GetSubscription(ByteSpan subscription_id) {
   return Guard([&]() -> absl::StatusOr<std::optional<Subscription>> {
-    pqxx::result r = tx_.exec_params(kGetSubscription, Bin(subscription_id));
+    pqxx::result r = Exec(tx_, "store_GetSubscription", kGetSubscription, Bin(subscription_id));
     if (r.empty()) return std::nullopt;
     return ReadSubscription(r[0], seal_key_);
   });
@@ -262,20 +274,23 @@ absl::Status PgStore::InsertSubscription(const Subscription& s) {
     const std::string hosts = Hosts(s.server);
     // Known servers (the common case) cost one read and no write.
     pqxx::result server =
-        tx_.exec_params(kFindServer, hosts, s.server.port, Bin(s.server.key_hash));
+        Exec(tx_, "store_FindServer", kFindServer, hosts, s.server.port, Bin(s.server.key_hash));
     if (server.empty()) {
-      server = tx_.exec_params(kUpsertServer, hosts, s.server.port, Bin(s.server.key_hash));
+      server = Exec(tx_, "store_UpsertServer", kUpsertServer, hosts, s.server.port,
+                    Bin(s.server.key_hash));
     }
     if (server.empty()) {
       // Another transaction inserted the row concurrently: our INSERT waited for it and did
       // nothing, and that statement's snapshot predates it. A new statement sees it.
-      server = tx_.exec_params(kFindServer, hosts, s.server.port, Bin(s.server.key_hash));
+      server =
+          Exec(tx_, "store_FindServer", kFindServer, hosts, s.server.port, Bin(s.server.key_hash));
     }
     if (server.empty()) return absl::InternalError("smp_servers upsert returned no row");
     const int64_t server_id = server[0][0].as<int64_t>();
-    pqxx::result r = tx_.exec_params(
-        kInsertSubscription, Bin(s.subscription_id), Bin(s.token_id), server_id, Bin(s.notifier_id),
-        Bin(crypto::Seal(seal_key_, s.notifier_key)), wire::FormatSubscriptionStatus(s.status));
+    pqxx::result r = Exec(tx_, "store_InsertSubscription", kInsertSubscription,
+                          Bin(s.subscription_id), Bin(s.token_id), server_id, Bin(s.notifier_id),
+                          Bin(crypto::Seal(seal_key_, s.notifier_key)),
+                          wire::FormatSubscriptionStatus(s.status));
     if (r.affected_rows() > 0) return absl::OkStatus();
     // Nothing inserted: the token is gone, or the subscription exists.
     absl::StatusOr<std::optional<Token>> token = GetToken(s.token_id);
@@ -287,7 +302,8 @@ absl::Status PgStore::InsertSubscription(const Subscription& s) {
 
 absl::StatusOr<bool> PgStore::DeleteSubscription(ByteSpan subscription_id) {
   return Guard([&]() -> absl::StatusOr<bool> {
-    return tx_.exec_params(kDeleteSubscription, Bin(subscription_id)).affected_rows() > 0;
+    return Exec(tx_, "store_DeleteSubscription", kDeleteSubscription, Bin(subscription_id))
+               .affected_rows() > 0;
   });
 }
 
