@@ -69,7 +69,8 @@ cmd_start() {
   if [[ $(id -u) -eq 0 ]] && ! id -u postgres >/dev/null 2>&1; then
     useradd --system --home-dir /nonexistent --shell /usr/sbin/nologin postgres
   fi
-  mkdir -p "$RUN/redis"
+  # A fresh stack each start, like PostgreSQL below: no AOF left over from an earlier run.
+  rm -rf "$RUN/redis"; mkdir -p "$RUN/redis"
   chmod 755 "$RUN"
   local pgdir; pgdir=$(pg_data_parent)
   rm -rf "$pgdir"; mkdir -p "$pgdir"
