@@ -78,6 +78,7 @@ void Dispatcher::Loop() {
   common::Clock::SteadyTimePoint next_claim = clock_.SteadyNow();
   while (!Stopping()) {
     if (beat_ != nullptr) beat_->Tick();
+    Reoffer();
     const int64_t free = lanes_.MaxFreeSlots();
     if (free <= 0) {
       absl::SleepFor(absl::Milliseconds(20));
@@ -142,6 +143,22 @@ void Dispatcher::RecoverOwnPending() {
     metrics_.JobsClaimed(static_cast<int64_t>(entries->size()));
     log_.Info("resuming own pending jobs", {{"jobs", static_cast<int64_t>(entries->size())}});
     Process(*std::move(entries));
+  }
+}
+
+void Dispatcher::Reoffer() {
+  for (auto& [lane, parked] : parked_) {
+    while (!parked.empty()) {
+      const std::string id = parked.front()->entry_id;
+      std::unique_ptr<Delivery> refused = lane->Offer(std::move(parked.front()));
+      if (refused != nullptr) {
+        parked.front() = std::move(refused);
+        break;
+      }
+      parked.pop_front();
+      overflowed_.erase(id);
+      routed_.fetch_add(1);
+    }
   }
 }
 
@@ -261,9 +278,14 @@ void Dispatcher::Process(std::vector<JobEntry> entries) {
     held_.Add(id);
     if (lane == nullptr) lane = lanes_.local;
     if (std::unique_ptr<Delivery> refused = lane->Offer(std::move(d))) {
-      held_.Remove(id);
-      ++overflowed_[id];
       metrics_.LaneOverflow(lane->lane());
+      std::deque<std::unique_ptr<Delivery>>& parked = parked_[lane];
+      if (parked.size() < kMaxParkedPerLane) {
+        parked.push_back(std::move(refused));  // still held: offered again by Reoffer()
+      } else {
+        held_.Remove(id);
+        ++overflowed_[id];
+      }
     } else {
       overflowed_.erase(id);
       routed_.fetch_add(1);

@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <string>
 #include <thread>
@@ -78,6 +79,7 @@ class Dispatcher {
 
   // One batch through decode, load and routing, on the calling thread (tests).
   void ProcessForTest(std::vector<JobEntry> entries) { Process(std::move(entries)); }
+  void ReofferForTest() { Reoffer(); }
   // Jobs the reader has routed so far.
   int64_t routed() const { return routed_.load(); }
 
@@ -85,6 +87,8 @@ class Dispatcher {
   void Loop();
   void RecoverOwnPending();
   void Process(std::vector<JobEntry> entries);
+  // Offers parked jobs to their lanes again, oldest first, while the lanes take them.
+  void Reoffer();
   bool Stopping() const { return stopping_.load(); }
   void Backoff() const;
 
@@ -104,6 +108,11 @@ class Dispatcher {
   // re-deliveries are back-pressure, not a crash loop, so they do not count toward
   // max_deliveries; an entry leaves the map when a lane takes the job.
   absl::flat_hash_map<std::string, int64_t> overflowed_;
+  // Jobs a full lane refused, kept (still held, so no other replica takes them) and offered
+  // again as soon as the lane has room, instead of waiting claim_idle for a re-delivery.
+  // At most kMaxParkedPerLane per lane; beyond that they stay pending in Redis.
+  static constexpr size_t kMaxParkedPerLane = 2000;
+  absl::flat_hash_map<JobWorker*, std::deque<std::unique_ptr<Delivery>>> parked_;
   common::Health::Heartbeat* beat_ = nullptr;
   std::thread thread_;
 };

@@ -154,19 +154,29 @@ TEST_F(DispatcherTest, AcknowledgesEntriesTrimmedWhilePending) {
   EXPECT_EQ(reader_.acked(), std::vector<std::string>{"1-0"});
 }
 
-TEST_F(DispatcherTest, FullLaneLeavesJobsPendingWithoutBlockingTheOthers) {
+TEST_F(DispatcherTest, FullLaneParksJobsWithoutBlockingTheOthers) {
   const wire::Bytes apns = AddToken(wire::PushProvider::kApnsProd, wire::TokenState::kActive);
   const wire::Bytes fcm = AddToken(wire::PushProvider::kFcm, wire::TokenState::kActive);
   apns_sender_.HoldAnswers(true);  // the APNs lane (max_held 2) fills up
   dispatcher_->ProcessForTest(
       {Entry("1-0", PushKind::kCheckMessages, apns), Entry("2-0", PushKind::kCheckMessages, apns),
        Entry("3-0", PushKind::kCheckMessages, apns), Entry("4-0", PushKind::kCheckMessages, fcm)});
-  ASSERT_TRUE(fcm_stream_.WaitForAcks(1, absl::Seconds(5)));
-  EXPECT_EQ(dispatcher_->routed(), 3);  // 3-0 overflowed: left pending, not held
+  ASSERT_TRUE(fcm_stream_.WaitForAcks(1, absl::Seconds(5)));  // FCM does not wait for APNs
+  EXPECT_EQ(dispatcher_->routed(), 3);  // 3-0 is parked: still held, not yet in the lane
   std::vector<std::string> held = held_.Snapshot();
-  EXPECT_EQ(std::count(held.begin(), held.end(), "3-0"), 0);
+  EXPECT_EQ(std::count(held.begin(), held.end(), "3-0"), 1);
+  dispatcher_->ReofferForTest();  // the lane is still full: nothing moves
+  EXPECT_EQ(dispatcher_->routed(), 3);
   apns_sender_.ReleaseHeld();
   ASSERT_TRUE(apns_stream_.WaitForAcks(2, absl::Seconds(5)));
+  // Room again: the parked job goes to the lane at once, without waiting claim_idle.
+  for (int i = 0; i < 500 && dispatcher_->routed() < 4; ++i) {
+    dispatcher_->ReofferForTest();
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(dispatcher_->routed(), 4);
+  apns_sender_.ReleaseHeld();
+  ASSERT_TRUE(apns_stream_.WaitForAcks(3, absl::Seconds(5)));
 }
 
 }  // namespace
