@@ -12,7 +12,8 @@ JOBS=${JOBS:-$(nproc)}
 scripts/build.sh release || exit 1
 scripts/build.sh asan || exit 1
 
-trap 'scripts/local-stack.sh stop' EXIT
+# Quietly: ctest's summary must stay the last thing printed.
+trap 'scripts/local-stack.sh stop >/dev/null 2>&1' EXIT
 scripts/local-stack.sh start >/dev/null || exit 1
 set -a; source .run/stack.env; set +a
 
@@ -23,9 +24,8 @@ echo "[test] sanitizer build: unit tests and fuzz smoke runs"
 ctest --test-dir build-asan --output-on-failure -j "$JOBS" -L 'unit|fuzz'
 asan_rc=$?
 
+if ((asan_rc != 0)); then echo "[test] FAILED: sanitizer/fuzz tests (see above); running the rest"; fi
 echo "[test] main build: every test"
 ctest --test-dir build --output-on-failure -j "$JOBS"
 main_rc=$?
-
-if ((asan_rc != 0)); then echo "[test] FAILED: sanitizer/fuzz tests (see above)"; fi
 exit $((asan_rc != 0 || main_rc != 0))
