@@ -22,6 +22,7 @@ ntf_cc_library(NAME pusher_service
     src/stream_upkeep.cc
     src/providers/apns_sender.cc
     src/providers/fcm_sender.cc
+    src/providers/provider_submit.cc
   DEPS
     ntf::pusher_core ntf::pusher_config ntf::store ntf::pg ntf::redis ntf::http2
     ntf::proto_push_v1 ntf::common prometheus-cpp::core absl::flat_hash_map absl::flat_hash_set)

@@ -24,10 +24,6 @@ struct ApnsEndpoints {
   http2::Http2Client* test = nullptr;        // apns_test (null: disabled)
 };
 
-// How a request Http2Client::Submit() refused completes: kBusy (queue full), kRejectedLocally
-// (invalid request) or kTransportError (client not running).
-SendResult::Kind SubmitFailureKind(const absl::Status& submitted);
-
 class ApnsSender final : public PushSender {
  public:
   // `auth` null or an endpoint null: jobs for it complete with kProviderDisabled. Everything

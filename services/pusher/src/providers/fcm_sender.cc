@@ -3,20 +3,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/pusher/src/provider_request.h"
-#include "services/pusher/src/providers/apns_sender.h"
 #include "services/pusher/src/providers/http_convert.h"
+#include "services/pusher/src/providers/provider_submit.h"
 
 namespace ntf::pusher {
-namespace {
-
-SendResult Local(SendResult::Kind kind, absl::Status error = absl::OkStatus()) {
-  SendResult r;
-  r.kind = kind;
-  r.error = std::move(error);
-  return r;
-}
-
-}  // namespace
 
 absl::StatusOr<std::string> OriginOf(std::string_view url) {
   constexpr std::string_view kScheme = "https://";
@@ -52,52 +42,31 @@ FcmSender::FcmSender(FcmTokenProvider* auth, http2::Http2Client* client,
 
 void FcmSender::Send(const Delivery& delivery, const PushContent& content, Done done) {
   if (auth_ == nullptr || client_ == nullptr) {
-    done(Local(SendResult::Kind::kProviderDisabled));
+    done(LocalResult(SendResult::Kind::kProviderDisabled));
     return;
   }
   const PushTarget& target = *delivery.target;
   if (target.device.token.empty()) {
-    done(Local(SendResult::Kind::kBadDeviceToken));
+    done(LocalResult(SendResult::Kind::kBadDeviceToken));
     return;
   }
   absl::StatusOr<std::string> access_token = auth_->AccessToken();  // may fetch (blocking)
   if (!access_token.ok()) {
-    done(Local(SendResult::Kind::kAuthUnavailable, access_token.status()));
+    done(LocalResult(SendResult::Kind::kAuthUnavailable, access_token.status()));
     return;
   }
   const std::string registration(target.device.token.begin(), target.device.token.end());
-  absl::StatusOr<HttpRequest> request =
-      BuildFcmRequest(content, {.registration_token = registration,
-                                .project_id = auth_->account().project_id,
-                                .enqueued_at = delivery.job.enqueued_at,
-                                .now = clock_.Now(),
-                                .access_token = *access_token});
-  if (!request.ok()) {
-    done(Local(absl::IsDeadlineExceeded(request.status()) ? SendResult::Kind::kExpired
-                                                          : SendResult::Kind::kRejectedLocally,
-               request.status()));
-    return;
-  }
-  auto shared_done = std::make_shared<Done>(std::move(done));
-  const common::Clock::SteadyTimePoint start = clock_.SteadyNow();
-  absl::Status submitted = client_->Submit(
-      ToHttp2(*std::move(request)), request_timeout_,
-      [shared_done, credential = *access_token, registered_at = target.registered_at, start,
-       &clock = clock_](absl::StatusOr<http2::Response> response) mutable {
-        SendResult r;
-        r.credential = std::move(credential);
-        r.latency = common::FromSteadyDuration(clock.SteadyNow() - start);
-        if (!response.ok()) {
-          r.kind = SendResult::Kind::kTransportError;
-          r.error = response.status();
-        } else {
-          r.kind = SendResult::Kind::kAnswered;
-          r.outcome = ClassifyResponse(wire::PushProvider::kFcm, FromHttp2(*std::move(response)),
-                                       registered_at, clock.Now());
-        }
-        (*shared_done)(std::move(r));
-      });
-  if (!submitted.ok()) (*shared_done)(Local(SubmitFailureKind(submitted), submitted));
+  SubmitProviderRequest(*client_,
+                        BuildFcmRequest(content, {.registration_token = registration,
+                                                  .project_id = auth_->account().project_id,
+                                                  .enqueued_at = delivery.job.enqueued_at,
+                                                  .now = clock_.Now(),
+                                                  .access_token = *access_token}),
+                        request_timeout_,
+                        {.provider = wire::PushProvider::kFcm,
+                         .credential = *access_token,
+                         .registered_at = target.registered_at},
+                        clock_, std::move(done));
 }
 
 bool FcmSender::RefreshAuth(wire::PushProvider /*provider*/, std::string_view rejected) {

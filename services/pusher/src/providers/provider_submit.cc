@@ -1,0 +1,56 @@
+#include "services/pusher/src/providers/provider_submit.h"
+
+#include <memory>
+
+#include "services/pusher/src/providers/http_convert.h"
+#include "services/pusher/src/response_classifier.h"
+
+namespace ntf::pusher {
+
+SendResult LocalResult(SendResult::Kind kind, absl::Status error) {
+  SendResult r;
+  r.kind = kind;
+  r.error = std::move(error);
+  return r;
+}
+
+SendResult::Kind SubmitFailureKind(const absl::Status& submitted) {
+  if (absl::IsResourceExhausted(submitted)) return SendResult::Kind::kBusy;
+  if (absl::IsInvalidArgument(submitted)) return SendResult::Kind::kRejectedLocally;
+  return SendResult::Kind::kTransportError;  // not started / shut down
+}
+
+void SubmitProviderRequest(http2::Http2Client& client, absl::StatusOr<HttpRequest> request,
+                           absl::Duration timeout, ProviderCall call, const common::Clock& clock,
+                           PushSender::Done done) {
+  if (!request.ok()) {
+    done(LocalResult(absl::IsDeadlineExceeded(request.status())
+                         ? SendResult::Kind::kExpired
+                         : SendResult::Kind::kRejectedLocally,
+                     request.status()));
+    return;
+  }
+  // `done` moves into the callback; keep a way to call it if Submit refuses the request.
+  auto shared_done = std::make_shared<PushSender::Done>(std::move(done));
+  const common::Clock::SteadyTimePoint start = clock.SteadyNow();
+  absl::Status submitted =
+      client.Submit(ToHttp2(*std::move(request)), timeout,
+                    [shared_done, call = std::move(call), start,
+                     &clock](absl::StatusOr<http2::Response> response) mutable {
+                      SendResult r;
+                      r.credential = std::move(call.credential);
+                      r.latency = common::FromSteadyDuration(clock.SteadyNow() - start);
+                      if (!response.ok()) {
+                        r.kind = SendResult::Kind::kTransportError;
+                        r.error = response.status();
+                      } else {
+                        r.kind = SendResult::Kind::kAnswered;
+                        r.outcome = ClassifyResponse(call.provider, FromHttp2(*std::move(response)),
+                                                     call.registered_at, clock.Now());
+                      }
+                      (*shared_done)(std::move(r));
+                    });
+  if (!submitted.ok()) (*shared_done)(LocalResult(SubmitFailureKind(submitted), submitted));
+}
+
+}  // namespace ntf::pusher

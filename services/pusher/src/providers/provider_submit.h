@@ -1,0 +1,40 @@
+#pragma once
+
+// The part of sending a push that APNs and FCM share: completing a job locally, and submitting a
+// built provider request on an Http2Client, then classifying the answer on the client's I/O
+// thread (ClassifyResponse). Thread-safe; never blocks.
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "ntf/common/clock.h"
+#include "ntf/http2/client.h"
+#include "services/pusher/src/http_message.h"
+#include "services/pusher/src/push_sender.h"
+
+namespace ntf::pusher {
+
+// A result decided without talking to the provider.
+SendResult LocalResult(SendResult::Kind kind, absl::Status error = absl::OkStatus());
+
+// How a request Http2Client::Submit() refused completes: kBusy (queue full), kRejectedLocally
+// (invalid request) or kTransportError (client not running).
+SendResult::Kind SubmitFailureKind(const absl::Status& submitted);
+
+// What the answer of one provider request is judged against.
+struct ProviderCall {
+  wire::PushProvider provider = wire::PushProvider::kApnsProd;
+  std::string credential = {};                   // JWT / access token the request carries
+  absl::Time registered_at = absl::UnixEpoch();  // the token's registration time
+};
+
+// Sends `request` (as Build{Apns,Fcm}Request returned it) and calls `done` exactly once: at once
+// when the request could not be built (kExpired for DeadlineExceeded, else kRejectedLocally) or
+// Submit refused it, else on the client's I/O thread with the classified answer or the
+// transport error. `client` and `clock` must outlive the call.
+void SubmitProviderRequest(http2::Http2Client& client, absl::StatusOr<HttpRequest> request,
+                           absl::Duration timeout, ProviderCall call, const common::Clock& clock,
+                           PushSender::Done done);
+
+}  // namespace ntf::pusher
