@@ -148,6 +148,50 @@ class TlsConnection::Impl {
     (void)SSL_free_buffers(ssl());
   }
 
+  // Server: lets the context's key-log callback catch the application traffic secrets, so that
+  // LeaveOpenSsl() can hand the connection to our own record layer after the handshake.
+  absl::Status CaptureSecrets() {
+    secrets_ = std::make_unique<internal::HandshakeSecrets>();
+    return internal::AttachHandshakeSecrets(ssl(), secrets_.get());
+  }
+
+  // Server, after CollectHandshakeResult: frees the SSL object (~13.5 KB) and protects records
+  // with the captured secrets from now on. Nothing of the application epoch has been read or
+  // written yet (no tickets are sent and OpenSSL reads no further than the client's Finished),
+  // so both sequence numbers start at 0.
+  absl::Status LeaveOpenSsl() {
+    if (secrets_ == nullptr || !secrets_->have_client || !secrets_->have_server) {
+      return absl::InternalError("TLS application traffic secrets were not captured");
+    }
+    if (info.cipher != kCipherSuite) {
+      return absl::InternalError(absl::StrCat("unexpected TLS cipher suite ", info.cipher));
+    }
+    records_ = std::make_unique<internal::RecordLayer>(/*read_secret=*/secrets_->client,
+                                                       /*write_secret=*/secrets_->server);
+    internal::DetachHandshakeSecrets(ssl());
+    secrets_.reset();
+    ssl_.reset();
+    return absl::OkStatus();
+  }
+
+  // One non-blocking step of a read or write, through OpenSSL or our record layer.
+  internal::RecordIo ReadSome(absl::Span<uint8_t> out) {
+    if (records_ != nullptr) return records_->Read(socket.native_handle(), out);
+    ERR_clear_error();
+    size_t n = 0;
+    const int r = SSL_read_ex(ssl(), out.data(), out.size(), &n);
+    return SslStep(r, n);
+  }
+  internal::RecordIo WriteSome(absl::Span<const uint8_t> data) {
+    if (records_ != nullptr) return records_->Write(socket.native_handle(), data);
+    ERR_clear_error();
+    size_t n = 0;
+    const int r = SSL_write_ex(ssl(), data.data(), data.size(), &n);
+    return SslStep(r, n);
+  }
+  // Protected bytes still to send (only our record layer queues them).
+  bool write_pending() const { return records_ != nullptr && records_->write_pending(); }
+
   // Makes the (connected) socket the SSL's transport.
   absl::Status BindSocket() {
     asio::error_code ec;
@@ -178,6 +222,10 @@ class TlsConnection::Impl {
         ssl_error == SSL_ERROR_WANT_WRITE ? Tcp::socket::wait_write : Tcp::socket::wait_read,
         Redirect(ec));
   }
+  auto WaitFor(internal::RecordIo::Want want, asio::error_code& ec) {
+    return WaitFor(
+        want == internal::RecordIo::Want::kWrite ? SSL_ERROR_WANT_WRITE : SSL_ERROR_WANT_READ, ec);
+  }
 
   // Why an SSL call failed (`ssl_error` from SSL_get_error, not WANT_*), for a status message.
   // Empties this thread's OpenSSL error queue.
@@ -190,6 +238,16 @@ class TlsConnection::Impl {
                                   : "connection closed by peer";
     }
     return absl::StrCat("SSL error ", ssl_error);
+  }
+
+  // The step an SSL_read_ex/SSL_write_ex result `r` (with `n` bytes) stands for.
+  internal::RecordIo SslStep(int r, size_t n) {
+    using Want = internal::RecordIo::Want;
+    if (r == 1) return {.bytes = n};
+    const int error = SSL_get_error(ssl(), r);
+    if (error == SSL_ERROR_WANT_READ) return {.want = Want::kRead};
+    if (error == SSL_ERROR_WANT_WRITE) return {.want = Want::kWrite};
+    return {.error = absl::UnavailableError(SslErrorText(error))};
   }
 
   // Fails the connection after a read or write that did not complete and returns its status:
@@ -216,10 +274,12 @@ class TlsConnection::Impl {
 
  private:
   // Destroyed in reverse order: the SSL first, then what it points at.
-  std::shared_ptr<const void> context_;                // owns the SSL_CTX (and its ALPN list)
-  internal::SocketBio bio_;                            // the SSL's BIO state
-  std::unique_ptr<internal::PeerVerifyState> verify_;  // client, during the handshake
-  internal::SslPtr ssl_;
+  std::shared_ptr<const void> context_;                  // owns the SSL_CTX (and its ALPN list)
+  internal::SocketBio bio_;                              // the SSL's BIO state
+  std::unique_ptr<internal::PeerVerifyState> verify_;    // client, during the handshake
+  std::unique_ptr<internal::HandshakeSecrets> secrets_;  // server, during the handshake
+  internal::SslPtr ssl_;                            // null once a server connection runs records_
+  std::unique_ptr<internal::RecordLayer> records_;  // server, after the handshake
 };
 
 // Builds TlsConnection objects (their constructor is private).
@@ -273,6 +333,10 @@ absl::Status CollectHandshakeResult(Impl& impl, bool is_client) {
   info.session_id.assign(finished, finished + n);
   info.cipher = SSL_CIPHER_get_name(SSL_get_current_cipher(ssl));
   info.version = SSL_get_version(ssl);
+  if (!is_client) {
+    const char* sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    if (sni != nullptr) info.server_name = sni;
+  }
 
   if (is_client) {
     // Defence in depth: the certificate callback must have run and passed.
@@ -310,22 +374,16 @@ asio::awaitable<absl::Status> DoRead(std::shared_ptr<Impl> impl, absl::Span<uint
   bool timed_out = false;
   {
     Watchdog watchdog(impl->socket.get_executor(), timeout, [p = impl.get()] { p->CloseSocket(); });
-    SSL* ssl = impl->ssl();
     while (done < out.size() && impl->usable()) {
-      ERR_clear_error();
-      size_t n = 0;
-      const int r = SSL_read_ex(ssl, out.data() + done, out.size() - done, &n);
-      if (r == 1) {
-        done += n;
-        continue;
-      }
-      const int error = SSL_get_error(ssl, r);
-      if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
-        failure = absl::UnavailableError(absl::StrCat("read: ", impl->SslErrorText(error)));
+      internal::RecordIo step = impl->ReadSome(out.subspan(done));
+      if (!step.error.ok()) {
+        failure = absl::UnavailableError(absl::StrCat("read: ", step.error.message()));
         break;
       }
+      done += step.bytes;
+      if (step.want == internal::RecordIo::Want::kNothing) continue;
       asio::error_code ec;
-      co_await impl->WaitFor(error, ec);
+      co_await impl->WaitFor(step.want, ec);
       if (ec) {
         failure = absl::UnavailableError(absl::StrCat("read: ", ec.message()));
         break;
@@ -351,22 +409,16 @@ asio::awaitable<absl::Status> DoWrite(std::shared_ptr<Impl> impl, absl::Span<con
   bool timed_out = false;
   {
     Watchdog watchdog(impl->socket.get_executor(), timeout, [p = impl.get()] { p->CloseSocket(); });
-    SSL* ssl = impl->ssl();
-    while (done < data.size() && impl->usable()) {
-      ERR_clear_error();
-      size_t n = 0;
-      const int r = SSL_write_ex(ssl, data.data() + done, data.size() - done, &n);
-      if (r == 1) {
-        done += n;
-        continue;
-      }
-      const int error = SSL_get_error(ssl, r);
-      if (error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE) {
-        failure = absl::UnavailableError(absl::StrCat("write: ", impl->SslErrorText(error)));
+    while ((done < data.size() || impl->write_pending()) && impl->usable()) {
+      internal::RecordIo step = impl->WriteSome(data.subspan(done));
+      if (!step.error.ok()) {
+        failure = absl::UnavailableError(absl::StrCat("write: ", step.error.message()));
         break;
       }
+      done += step.bytes;
+      if (step.want == internal::RecordIo::Want::kNothing) continue;
       asio::error_code ec;
-      co_await impl->WaitFor(error, ec);
+      co_await impl->WaitFor(step.want, ec);
       if (ec) {
         failure = absl::UnavailableError(absl::StrCat("write: ", ec.message()));
         break;
@@ -375,7 +427,7 @@ asio::awaitable<absl::Status> DoWrite(std::shared_ptr<Impl> impl, absl::Span<con
     timed_out = watchdog.expired();
   }
   impl->writing = false;
-  if (done == data.size()) co_return absl::OkStatus();
+  if (done == data.size() && !impl->write_pending()) co_return absl::OkStatus();
   co_return impl->IoError("write", std::move(failure), timed_out, timeout);
 }
 
@@ -530,6 +582,10 @@ asio::awaitable<void> ServerHandshake(std::shared_ptr<AcceptorState> state, Tcp:
     }
     std::shared_ptr<Impl> impl = *std::move(made);
     SSL_set_accept_state(impl->ssl());
+    if (absl::Status s = impl->CaptureSecrets(); !s.ok()) {
+      state->ReportError(s);
+      co_return;
+    }
     impl->info.remote_address = remote;
     const absl::Duration timeout = state->options.handshake_timeout;
 
@@ -555,8 +611,10 @@ asio::awaitable<void> ServerHandshake(std::shared_ptr<AcceptorState> state, Tcp:
           absl::StrCat("TLS handshake from ", remote, " failed: ", handshake.message())));
       co_return;
     }
-    if (absl::Status s = CollectHandshakeResult(*impl, /*is_client=*/false); !s.ok()) {
-      state->ReportError(s);
+    absl::Status collected = CollectHandshakeResult(*impl, /*is_client=*/false);
+    if (collected.ok()) collected = impl->LeaveOpenSsl();
+    if (!collected.ok()) {
+      state->ReportError(collected);
       co_return;
     }
     state->on_connection(ConnectionAccess::Make(std::move(impl)));

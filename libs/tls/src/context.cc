@@ -1,11 +1,13 @@
 #include "ntf/tls/context.h"
 
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -21,6 +23,48 @@ using internal::OpenSslError;
 int PeerVerifyIndex() {
   static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
   return index;
+}
+
+// The ex_data slot of a server SSL that holds its HandshakeSecrets.
+int HandshakeSecretsIndex() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// Decodes exactly out.size() bytes of lowercase or uppercase hex.
+bool DecodeHex(std::string_view hex, absl::Span<uint8_t> out) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.size() != 2 * out.size()) return false;
+  for (size_t i = 0; i < out.size(); ++i) {
+    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return true;
+}
+
+// Server key-log callback (NSS key log format, "<label> <client random> <secret>"): keeps the
+// two application traffic secrets in the connection's HandshakeSecrets; ignores the rest.
+void CaptureTrafficSecrets(const SSL* ssl, const char* line) {
+  auto* secrets =
+      static_cast<internal::HandshakeSecrets*>(SSL_get_ex_data(ssl, HandshakeSecretsIndex()));
+  if (secrets == nullptr) return;
+  std::string_view text(line);
+  const size_t first = text.find(' ');
+  const size_t second = first == std::string_view::npos ? first : text.find(' ', first + 1);
+  if (second == std::string_view::npos) return;
+  const std::string_view label = text.substr(0, first);
+  const std::string_view secret = text.substr(second + 1);
+  if (label == "CLIENT_TRAFFIC_SECRET_0") {
+    secrets->have_client = DecodeHex(secret, absl::MakeSpan(secrets->client));
+  } else if (label == "SERVER_TRAFFIC_SECRET_0") {
+    secrets->have_server = DecodeHex(secret, absl::MakeSpan(secrets->server));
+  }
 }
 
 // Settings both roles share (context.h lists them).
@@ -135,6 +179,24 @@ void DetachPeerVerifyState(SSL* ssl) {
   if (index >= 0) SSL_set_ex_data(ssl, index, nullptr);
 }
 
+HandshakeSecrets::~HandshakeSecrets() {
+  OPENSSL_cleanse(client.data(), client.size());
+  OPENSSL_cleanse(server.data(), server.size());
+}
+
+absl::Status AttachHandshakeSecrets(SSL* ssl, HandshakeSecrets* secrets) {
+  int index = HandshakeSecretsIndex();
+  if (index < 0 || SSL_set_ex_data(ssl, index, secrets) != 1) {
+    return OpenSslError(absl::StatusCode::kInternal, "SSL_set_ex_data");
+  }
+  return absl::OkStatus();
+}
+
+void DetachHandshakeSecrets(SSL* ssl) {
+  int index = HandshakeSecretsIndex();
+  if (index >= 0) SSL_set_ex_data(ssl, index, nullptr);
+}
+
 }  // namespace internal
 
 absl::StatusOr<std::shared_ptr<const TlsServerContext>> TlsServerContext::Create(
@@ -162,6 +224,9 @@ absl::StatusOr<std::shared_ptr<const TlsServerContext>> TlsServerContext::Create
       SSL_CTX_check_private_key(ctx) != 1) {
     return OpenSslError(absl::StatusCode::kInvalidArgument, "server private key");
   }
+  // After the handshake a server connection runs its own record layer on these secrets.
+  if (HandshakeSecretsIndex() < 0) return OpenSslError(absl::StatusCode::kInternal, "ex_data");
+  SSL_CTX_set_keylog_callback(ctx, CaptureTrafficSecrets);
   // Client certificates are not requested (SSL_VERIFY_NONE is the default for servers).
   SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
   if (!self->alpn_wire_.empty()) {

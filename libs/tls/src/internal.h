@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "ntf/tls/identity.h"
+#include "record_layer.h"
 
 namespace ntf::tls::internal {
 
@@ -38,6 +39,21 @@ struct PeerVerifyState {
 absl::Status AttachPeerVerifyState(SSL* ssl, PeerVerifyState* state);
 // Removes it once the handshake is over (the callback never runs again).
 void DetachPeerVerifyState(SSL* ssl);
+
+// The application traffic secrets of a server handshake, caught from OpenSSL's key log so the
+// connection can leave the SSL object behind once the handshake is done (record_layer.h).
+// Owned by the connection; must outlive the handshake.
+struct HandshakeSecrets {
+  TrafficSecret client{};
+  TrafficSecret server{};
+  bool have_client = false;
+  bool have_server = false;
+  ~HandshakeSecrets();
+};
+// Attaches `secrets` to a server SSL (an ex_data slot); the TlsServerContext's key-log callback
+// fills it during the handshake.
+absl::Status AttachHandshakeSecrets(SSL* ssl, HandshakeSecrets* secrets);
+void DetachHandshakeSecrets(SSL* ssl);
 
 struct SslFree {
   void operator()(SSL* ssl) const { SSL_free(ssl); }

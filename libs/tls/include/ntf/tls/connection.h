@@ -80,8 +80,9 @@ class TlsConnection {
   void Close();
   bool is_open() const;
 
-  // The underlying SSL object, for diagnostics and tests (e.g. SSL_get_servername). Do not read
-  // or write through it.
+  // Client side: the underlying SSL object, for diagnostics and tests. Do not read or write
+  // through it. Server side: nullptr, since the SSL object is freed after the handshake (the
+  // connection then protects records itself; see README.md "Memory per connection").
   SSL* native_handle() const;
 
  private:

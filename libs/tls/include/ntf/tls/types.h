@@ -26,6 +26,8 @@ struct ConnectionInfo {
   // Client side: the server's chain as received, leaf first (already validated).
   // Server side: empty (client certificates are not requested).
   std::vector<Der> peer_chain;
+  // Server side: the SNI host name the client sent (SimpleX clients send none). Client: empty.
+  std::string server_name = {};
   std::string remote_address;  // "ip:port" of the peer, for logs
 };
 
