@@ -108,6 +108,12 @@ absl::Status ValidateOptions(const ClientOptions& o) {
   if (o.max_response_body_bytes < 0 || o.max_requests_per_connection < 0) {
     return absl::InvalidArgumentError("limits must be >= 0");
   }
+  for (int status : o.retire_connection_on_status) {
+    if (status < 200 || status > 599) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("retire_connection_on_status: ", status, " is not a final HTTP status"));
+    }
+  }
   if (o.connect_timeout <= absl::ZeroDuration() || o.request_timeout <= absl::ZeroDuration() ||
       o.ping_timeout <= absl::ZeroDuration() ||
       o.reconnect_backoff_initial <= absl::ZeroDuration() ||
@@ -216,6 +222,7 @@ class Http2Client::Impl final : public internal::ConnectionOwner {
     s.responses = get(counters_.responses);
     s.failures = get(counters_.failures);
     s.retries = get(counters_.retries);
+    s.connections_retired = get(counters_.connections_retired);
     s.goaways_received = get(counters_.goaways_received);
     s.pings_sent = get(counters_.pings_sent);
     s.ping_timeouts = get(counters_.ping_timeouts);
@@ -629,6 +636,7 @@ absl::StatusOr<std::unique_ptr<Http2Client>> Http2Client::Create(ClientOptions o
   config.connection_window_size = options.connection_window_size;
   config.max_response_body_bytes = options.max_response_body_bytes;
   config.max_requests_per_connection = options.max_requests_per_connection;
+  config.retire_connection_on_status = options.retire_connection_on_status;
   config.connect_timeout = options.connect_timeout;
   config.ping_interval = options.ping_interval;
   config.ping_timeout = options.ping_timeout;

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -37,6 +38,7 @@ struct ClientCounters {
   std::atomic<uint64_t> failures{0};
   std::atomic<uint64_t> retries{0};
   std::atomic<uint64_t> goaways_received{0};
+  std::atomic<uint64_t> connections_retired{0};
   std::atomic<uint64_t> pings_sent{0};
   std::atomic<uint64_t> ping_timeouts{0};
   std::atomic<int64_t> streams_in_flight{0};
@@ -56,6 +58,7 @@ struct ConnectionConfig {
   int32_t connection_window_size = 16 << 20;
   int64_t max_response_body_bytes = 16 << 20;
   int64_t max_requests_per_connection = 0;
+  std::vector<int> retire_connection_on_status;
   absl::Duration connect_timeout = absl::Seconds(10);
   absl::Duration ping_interval = absl::Seconds(10);
   absl::Duration ping_timeout = absl::Seconds(5);
@@ -111,6 +114,8 @@ class ClientConnection final : public SessionIo {
   void CancelStream(int32_t stream_id);
   // No new streams; GOAWAY(NO_ERROR) and close once the last stream is done.
   void Drain();
+  // Drain() if `http_status` is one of config.retire_connection_on_status.
+  void RetireIfAsked(int http_status);
   // Drain(), or at once if still connecting (shutdown).
   void CloseGracefully();
 

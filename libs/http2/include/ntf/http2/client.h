@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
@@ -103,6 +104,12 @@ struct ClientOptions {
   // after ~2^30 requests).
   int64_t max_requests_per_connection = 0;
 
+  // A response with one of these HTTP statuses retires the connection that carried it: it
+  // takes no new streams, finishes the ones it has, closes with GOAWAY(NO_ERROR), and a fresh
+  // connection carries what follows. APNs asks for this with 503 ("use a new connection").
+  // The response itself is delivered as usual (the caller decides whether to retry).
+  std::vector<int> retire_connection_on_status = {};
+
   // TCP connect + TLS handshake + the peer's first SETTINGS.
   absl::Duration connect_timeout = absl::Seconds(10);
   // Default per-request timeout for Submit()/Send() without one (queueing included).
@@ -122,14 +129,15 @@ struct ClientOptions {
 
 // A snapshot of the client's counters (monotonic unless noted). Readable from any thread.
 struct ClientStats {
-  uint64_t connections_opened = 0;  // became usable
-  uint64_t connections_closed = 0;  // usable connections that closed, for any reason
-  uint64_t connect_failures = 0;    // attempts that never became usable
-  uint64_t requests_submitted = 0;  // accepted by Submit()
-  uint64_t requests_rejected = 0;   // Submit() returned ResourceExhausted (queue full)
-  uint64_t responses = 0;           // completed with a Response (any HTTP status)
-  uint64_t failures = 0;            // completed with an error status
-  uint64_t retries = 0;             // transparent retries of unprocessed requests
+  uint64_t connections_opened = 0;   // became usable
+  uint64_t connections_closed = 0;   // usable connections that closed, for any reason
+  uint64_t connect_failures = 0;     // attempts that never became usable
+  uint64_t requests_submitted = 0;   // accepted by Submit()
+  uint64_t requests_rejected = 0;    // Submit() returned ResourceExhausted (queue full)
+  uint64_t responses = 0;            // completed with a Response (any HTTP status)
+  uint64_t failures = 0;             // completed with an error status
+  uint64_t retries = 0;              // transparent retries of unprocessed requests
+  uint64_t connections_retired = 0;  // by a retire_connection_on_status response
   uint64_t goaways_received = 0;
   uint64_t pings_sent = 0;
   uint64_t ping_timeouts = 0;
