@@ -31,6 +31,14 @@ int HandshakeSecretsIndex() {
   return index;
 }
 
+// Points an SSL's ex_data slot `index` at per-connection state (or clears it with nullptr).
+absl::Status SetConnectionState(SSL* ssl, int index, void* state) {
+  if (index < 0 || SSL_set_ex_data(ssl, index, state) != 1) {
+    return OpenSslError(absl::StatusCode::kInternal, "SSL_set_ex_data");
+  }
+  return absl::OkStatus();
+}
+
 // Decodes exactly out.size() bytes of lowercase or uppercase hex.
 bool DecodeHex(std::string_view hex, absl::Span<uint8_t> out) {
   auto nibble = [](char c) -> int {
@@ -167,17 +175,10 @@ int VerifyServerChain(X509_STORE_CTX* store_ctx, void*) {
 namespace internal {
 
 absl::Status AttachPeerVerifyState(SSL* ssl, PeerVerifyState* state) {
-  int index = PeerVerifyIndex();
-  if (index < 0 || SSL_set_ex_data(ssl, index, state) != 1) {
-    return OpenSslError(absl::StatusCode::kInternal, "SSL_set_ex_data");
-  }
-  return absl::OkStatus();
+  return SetConnectionState(ssl, PeerVerifyIndex(), state);
 }
 
-void DetachPeerVerifyState(SSL* ssl) {
-  int index = PeerVerifyIndex();
-  if (index >= 0) SSL_set_ex_data(ssl, index, nullptr);
-}
+void DetachPeerVerifyState(SSL* ssl) { (void)SetConnectionState(ssl, PeerVerifyIndex(), nullptr); }
 
 HandshakeSecrets::~HandshakeSecrets() {
   OPENSSL_cleanse(client.data(), client.size());
@@ -185,16 +186,11 @@ HandshakeSecrets::~HandshakeSecrets() {
 }
 
 absl::Status AttachHandshakeSecrets(SSL* ssl, HandshakeSecrets* secrets) {
-  int index = HandshakeSecretsIndex();
-  if (index < 0 || SSL_set_ex_data(ssl, index, secrets) != 1) {
-    return OpenSslError(absl::StatusCode::kInternal, "SSL_set_ex_data");
-  }
-  return absl::OkStatus();
+  return SetConnectionState(ssl, HandshakeSecretsIndex(), secrets);
 }
 
 void DetachHandshakeSecrets(SSL* ssl) {
-  int index = HandshakeSecretsIndex();
-  if (index >= 0) SSL_set_ex_data(ssl, index, nullptr);
+  (void)SetConnectionState(ssl, HandshakeSecretsIndex(), nullptr);
 }
 
 }  // namespace internal
