@@ -1,22 +1,40 @@
 #!/usr/bin/env bash
-# install-deps.sh — install every Debian 12 package that the build, the tests, the fuzzers and the
-# local stack need. Idempotent: does nothing (not even `apt-get update`) when all are present.
-# Needs root (or sudo) only when something is missing.
+# install-deps.sh [--build] — install every Debian 12 package that the build, the tests, the
+# fuzzers, the local stack and the deployment checks need. Idempotent: does nothing (not even
+# `apt-get update`) when all are present. Needs root (or sudo) only when something is missing.
+#   --build  only what configuring and building the Release tree needs (docker/Dockerfile's
+#            build stage)
 set -euo pipefail
 
-PACKAGES=(
+BUILD_PACKAGES=(
   # toolchain
-  build-essential cmake ninja-build pkg-config ccache git clang libclang-rt-14-dev clang-format
+  build-essential cmake ninja-build pkg-config ccache git
   # libraries
   libabsl-dev libsodium-dev libssl-dev libasio-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libpqxx-dev libpq-dev libhiredis-dev prometheus-cpp-dev libnghttp2-dev
   nlohmann-json3-dev libspdlog-dev libfmt-dev libyaml-cpp-dev
+  # ntf-pusher's allocator (services/pusher/service.cmake); the runtime library is enough
+  libjemalloc2
+  # cmake/NtfDeps.cmake requires GoogleTest at configure time
+  libgtest-dev libgmock-dev
+)
+PACKAGES=(
+  "${BUILD_PACKAGES[@]}"
+  # sanitizer/fuzz build and formatting
+  clang libclang-rt-14-dev clang-format
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev nghttp2-client
+  libbenchmark-dev nghttp2-client
   # local stack (scripts/local-stack.sh)
   postgresql redis-server redis-tools util-linux procps
+  # deployment checks (scripts/check-deploy.sh): compose, YAML lint, promtool, PyYAML
+  docker-compose yamllint prometheus python3 python3-yaml
 )
+case ${1:-} in
+  "") ;;
+  --build) PACKAGES=("${BUILD_PACKAGES[@]}") ;;
+  *) echo "usage: $0 [--build]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${PACKAGES[@]}"; do
