@@ -108,12 +108,6 @@ absl::Status ValidateOptions(const ClientOptions& o) {
   if (o.max_response_body_bytes < 0 || o.max_requests_per_connection < 0) {
     return absl::InvalidArgumentError("limits must be >= 0");
   }
-  for (int status : o.retire_connection_on_status) {
-    if (status < 200 || status > 599) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("retire_connection_on_status: ", status, " is not a final HTTP status"));
-    }
-  }
   if (o.connect_timeout <= absl::ZeroDuration() || o.request_timeout <= absl::ZeroDuration() ||
       o.ping_timeout <= absl::ZeroDuration() ||
       o.reconnect_backoff_initial <= absl::ZeroDuration() ||
@@ -207,6 +201,19 @@ class Http2Client::Impl final : public internal::ConnectionOwner {
     // reaches the loop before BeginShutdown does.
     asio::post(io_, [this, call = std::move(call)]() mutable { Enqueue(std::move(call)); });
     return absl::OkStatus();
+  }
+
+  void RetireConnection(uint64_t connection_id) {
+    absl::ReaderMutexLock lock(&mu_);
+    if (lifecycle_ != Lifecycle::kRunning) return;
+    asio::post(io_, [this, connection_id] {
+      for (const auto& c : connections_) {
+        if (c->id() != connection_id || c->state() != ClientConnection::State::kReady) continue;
+        counters_.connections_retired.fetch_add(1, std::memory_order_relaxed);
+        c->Drain();  // the pool opens a replacement when requests wait
+        ScheduleDispatch();
+      }
+    });
   }
 
   bool OnIoThread() { return io_.get_executor().running_in_this_thread(); }
@@ -636,7 +643,6 @@ absl::StatusOr<std::unique_ptr<Http2Client>> Http2Client::Create(ClientOptions o
   config.connection_window_size = options.connection_window_size;
   config.max_response_body_bytes = options.max_response_body_bytes;
   config.max_requests_per_connection = options.max_requests_per_connection;
-  config.retire_connection_on_status = options.retire_connection_on_status;
   config.connect_timeout = options.connect_timeout;
   config.ping_interval = options.ping_interval;
   config.ping_timeout = options.ping_timeout;
@@ -651,6 +657,10 @@ Http2Client::~Http2Client() = default;
 absl::Status Http2Client::Start() { return impl_->Start(); }
 
 void Http2Client::Shutdown(absl::Duration drain_timeout) { impl_->Shutdown(drain_timeout); }
+
+void Http2Client::RetireConnection(uint64_t connection_id) {
+  impl_->RetireConnection(connection_id);
+}
 
 absl::Status Http2Client::Submit(Request request, absl::Duration timeout, ResponseCallback done) {
   return impl_->Submit(std::move(request), timeout, std::move(done));

@@ -252,16 +252,6 @@ void ClientConnection::Drain() {
   });
 }
 
-void ClientConnection::RetireIfAsked(int http_status) {
-  const std::vector<int>& statuses = config_.retire_connection_on_status;
-  if (state_ != State::kReady ||
-      std::find(statuses.begin(), statuses.end(), http_status) == statuses.end()) {
-    return;
-  }
-  counters_.connections_retired.fetch_add(1, std::memory_order_relaxed);
-  Drain();
-}
-
 void ClientConnection::CloseGracefully() {
   if (terminated()) return;
   if (state_ == State::kConnecting || session() == nullptr) {
@@ -449,7 +439,7 @@ int ClientConnection::OnFrameRecv(nghttp2_session* session, const nghttp2_frame*
         auto* stream = static_cast<Stream*>(
             nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
         if (stream != nullptr && !stream->finished) {
-          self->RetireIfAsked(stream->response.status);
+          stream->response.connection_id = self->id_;
           self->FinishStream(*stream, std::move(stream->response), false);
         }
       }

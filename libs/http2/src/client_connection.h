@@ -58,7 +58,6 @@ struct ConnectionConfig {
   int32_t connection_window_size = 16 << 20;
   int64_t max_response_body_bytes = 16 << 20;
   int64_t max_requests_per_connection = 0;
-  std::vector<int> retire_connection_on_status;
   absl::Duration connect_timeout = absl::Seconds(10);
   absl::Duration ping_interval = absl::Seconds(10);
   absl::Duration ping_timeout = absl::Seconds(5);
@@ -114,8 +113,6 @@ class ClientConnection final : public SessionIo {
   void CancelStream(int32_t stream_id);
   // No new streams; GOAWAY(NO_ERROR) and close once the last stream is done.
   void Drain();
-  // Drain() if `http_status` is one of config.retire_connection_on_status.
-  void RetireIfAsked(int http_status);
   // Drain(), or at once if still connecting (shutdown).
   void CloseGracefully();
 

@@ -675,38 +675,30 @@ TEST_F(Http2Test, RotatesConnectionAfterMaxRequests) {
   EXPECT_EQ(client->stats().failures, 0u);
 }
 
-TEST_F(Http2Test, RetiresTheConnectionThatAnsweredARetireStatus) {
-  std::atomic<int> requests{0};
-  StartServer([&](const Request&, Responder responder) {
-    // The first answer says "use a new connection" (APNs 503); the rest are fine.
-    responder.Respond(requests.fetch_add(1) == 0 ? 503 : 200);
-  });
-  ClientOptions options = BaseClientOptions();
-  options.retire_connection_on_status = {503};
-  auto client = StartClient(options);
+TEST_F(Http2Test, RetireConnectionMovesLaterRequestsToAFreshConnection) {
+  StartServer([](const Request&, Responder responder) { responder.Respond(503); });
+  auto client = StartClient();
   absl::StatusOr<Response> first = client->Send(Get("/"));
   ASSERT_TRUE(first.ok()) << first.status();
-  EXPECT_EQ(first->status, 503) << "the response itself is delivered";
+  EXPECT_EQ(first->status, 503);
+  ASSERT_NE(first->connection_id, 0u);
+  absl::StatusOr<Response> same = client->Send(Get("/"));
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->connection_id, first->connection_id) << "kept until retired";
+
+  client->RetireConnection(first->connection_id);
+  client->RetireConnection(first->connection_id);  // already draining: no effect
   for (int i = 0; i < 3; ++i) {
     absl::StatusOr<Response> next = client->Send(Get("/"));
     ASSERT_TRUE(next.ok()) << next.status();
-    EXPECT_EQ(next->status, 200);
+    EXPECT_NE(next->connection_id, first->connection_id);
   }
   EXPECT_EQ(client->stats().connections_retired, 1u);
   EXPECT_EQ(client->stats().connections_opened, 2u);
   EXPECT_TRUE(WaitFor([&] { return client->stats().connections_closed == 1; }));
   EXPECT_EQ(client->stats().failures, 0u);
-}
-
-TEST_F(Http2Test, OtherStatusesKeepTheConnection) {
-  StartServer([](const Request&, Responder responder) { responder.Respond(503); });
-  auto client = StartClient();  // no retire statuses configured
-  for (int i = 0; i < 3; ++i) ASSERT_EQ(client->Send(Get("/"))->status, 503);
-  EXPECT_EQ(client->stats().connections_retired, 0u);
-  EXPECT_EQ(client->stats().connections_opened, 1u);
-  ClientOptions bad = BaseClientOptions();
-  bad.retire_connection_on_status = {99};
-  EXPECT_TRUE(absl::IsInvalidArgument(Http2Client::Create(bad).status()));
+  client->RetireConnection(12345);  // unknown: no effect
+  EXPECT_EQ(client->stats().connections_retired, 1u);
 }
 
 // ---- lifecycle

@@ -35,8 +35,8 @@ void SubmitProviderRequest(http2::Http2Client& client, absl::StatusOr<HttpReques
   const common::Clock::SteadyTimePoint start = clock.SteadyNow();
   absl::Status submitted =
       client.Submit(ToHttp2(*std::move(request)), timeout,
-                    [shared_done, call = std::move(call), start,
-                     &clock](absl::StatusOr<http2::Response> response) mutable {
+                    [shared_done, call = std::move(call), start, &clock,
+                     &client](absl::StatusOr<http2::Response> response) mutable {
                       SendResult r;
                       r.credential = std::move(call.credential);
                       r.latency = common::FromSteadyDuration(clock.SteadyNow() - start);
@@ -45,8 +45,11 @@ void SubmitProviderRequest(http2::Http2Client& client, absl::StatusOr<HttpReques
                         r.error = response.status();
                       } else {
                         r.kind = SendResult::Kind::kAnswered;
+                        const uint64_t connection = response->connection_id;
                         r.outcome = ClassifyResponse(call.provider, FromHttp2(*std::move(response)),
                                                      call.registered_at, clock.Now());
+                        // APNs 503 and provider-token 403s: retry on a new connection.
+                        if (r.outcome.reconnect) client.RetireConnection(connection);
                       }
                       (*shared_done)(std::move(r));
                     });

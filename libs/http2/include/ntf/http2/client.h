@@ -104,12 +104,6 @@ struct ClientOptions {
   // after ~2^30 requests).
   int64_t max_requests_per_connection = 0;
 
-  // A response with one of these HTTP statuses retires the connection that carried it: it
-  // takes no new streams, finishes the ones it has, closes with GOAWAY(NO_ERROR), and a fresh
-  // connection carries what follows. APNs asks for this with 503 ("use a new connection").
-  // The response itself is delivered as usual (the caller decides whether to retry).
-  std::vector<int> retire_connection_on_status = {};
-
   // TCP connect + TLS handshake + the peer's first SETTINGS.
   absl::Duration connect_timeout = absl::Seconds(10);
   // Default per-request timeout for Submit()/Send() without one (queueing included).
@@ -137,7 +131,7 @@ struct ClientStats {
   uint64_t responses = 0;            // completed with a Response (any HTTP status)
   uint64_t failures = 0;             // completed with an error status
   uint64_t retries = 0;              // transparent retries of unprocessed requests
-  uint64_t connections_retired = 0;  // by a retire_connection_on_status response
+  uint64_t connections_retired = 0;  // by RetireConnection()
   uint64_t goaways_received = 0;
   uint64_t pings_sent = 0;
   uint64_t ping_timeouts = 0;
@@ -182,6 +176,13 @@ class Http2Client {
   // ones included). Must not be called on the I/O thread (FailedPrecondition).
   absl::StatusOr<Response> Send(Request request, absl::Duration timeout);
   absl::StatusOr<Response> Send(Request request);
+
+  // Retires the connection that carried a response (Response::connection_id): it takes no new
+  // streams, finishes the ones it has, closes with GOAWAY(NO_ERROR), and a fresh connection
+  // carries what follows. For a server that asks for a new connection (APNs 503, or its 403
+  // provider-token errors). Thread-safe, never blocks, callable from a response callback; a
+  // connection already gone or draining is left alone.
+  void RetireConnection(uint64_t connection_id);
 
   ClientStats stats() const;
   const ClientOptions& options() const;

@@ -38,6 +38,8 @@ struct Response {
   // Response header fields and trailers, in arrival order, without ":status".
   Headers headers = {};
   std::string body = {};
+  // Client side: which of the client's connections carried it (Http2Client::RetireConnection).
+  uint64_t connection_id = 0;
 };
 
 // The first value of header `name` (ASCII case-insensitive), or nullopt.
