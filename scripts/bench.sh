@@ -5,22 +5,59 @@
 # ntf-pusher on the same stack and ntf-pusher-bench for pushes/s and stream-to-provider latency.
 # Figures and how to read them: docs/benchmarks.md.
 #   BENCH_CLIENTS (default 32), BENCH_SECONDS (default 10), BENCH_IDLE (default 1000),
-#   BENCH_DB_POOL (intake DB connections, default 8), BENCH_ONLY (all, intake or pusher); the pusher's knobs are in its section below.
+#   BENCH_DB_POOL (intake DB connections, default 8), BENCH_ONLY (all, intake or pusher),
+#   BENCH_RUN_DIR (default .run/bench: its stack, logs and files; give parallel runs their own);
+#   the pusher's knobs are in its section below.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 BIN=${BENCH_BUILD_DIR:-build}
-RUN=$ROOT/.run/bench
+RUN=${BENCH_RUN_DIR:-$ROOT/.run/bench}
 export NTF_RUN_DIR=$RUN/stack
 mkdir -p "$RUN"
 
 cleanup() {
+  [[ -n ${PERF_PID:-} ]] && kill -INT "$PERF_PID" 2>/dev/null && wait "$PERF_PID" 2>/dev/null
   [[ -n ${INTAKE_PID:-} ]] && kill -TERM "$INTAKE_PID" 2>/dev/null && wait "$INTAKE_PID" 2>/dev/null
   [[ -n ${PUSHER_PID:-} ]] && kill -TERM "$PUSHER_PID" 2>/dev/null && wait "$PUSHER_PID" 2>/dev/null
   [[ -n ${FAKE_PID:-} ]] && kill -TERM "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
   scripts/local-stack.sh stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
+
+# CPU ticks (user + system, all threads) used so far by the given processes; `ticks_of_tree P`
+# adds P's children (PostgreSQL's backends). Differences divided by CLK_TCK are CPU seconds.
+ticks() {
+  local total=0 pid rest
+  for pid in "$@"; do
+    rest=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
+    read -r -a f <<< "$rest"
+    total=$((total + f[11] + f[12]))
+  done
+  echo "$total"
+}
+ticks_of_tree() { ticks "$1" $(pgrep -P "$1" || true); }
+# "name ticks" per thread of a process (threads of the same name summed).
+thread_ticks() {
+  local t rest
+  for t in /proc/"$1"/task/*; do
+    rest=$(sed 's/^.*) //' "$t/stat" 2>/dev/null) || continue
+    read -r -a f <<< "$rest"
+    echo "$(cat "$t/comm") $((f[11] + f[12]))"
+  done | awk '{ s[$1] += $2 } END { for (n in s) print n, s[n] }' | sort
+}
+HZ=$(getconf CLK_TCK)
+# cpu_line LABEL WALL_SECONDS NAME=TICKS_BEFORE:TICKS_AFTER... : CPU seconds and cores per process.
+cpu_line() {
+  local label=$1 wall=$2 out="" name before after
+  shift 2
+  for spec in "$@"; do
+    name=${spec%%=*}; before=${spec#*=}; after=${before#*:}; before=${before%%:*}
+    out+=$(awk -v n="$name" -v d=$((after - before)) -v hz="$HZ" -v w="$wall" \
+      'BEGIN { printf " %s %.1f s (%.2f cores);", n, d / hz, d / hz / w }')
+  done
+  echo "[cpu] $label, ${wall} s wall:${out%;}"
+}
 
 scripts/local-stack.sh start >/dev/null
 set -a; source "$NTF_RUN_DIR/stack.env"; set +a
@@ -50,7 +87,9 @@ fi
 #   PUSHER_BENCH_RATE_JOBS (default 50000, offered at PUSHER_BENCH_RATE, default 5000/s),
 #   H2LOAD_REQUESTS (default 100000), H2LOAD_CONNECTIONS (default 2), H2LOAD_STREAMS (default 100),
 #   FAKE_APNS_LEAN (default 1: ntf-fake-apns --lean, JWT verified once per distinct token; 0: the
-#   full FakeApns of the tests, itself the bottleneck at ~2,500 requests/s)
+#   full FakeApns of the tests, itself the bottleneck at ~2,500 requests/s),
+#   PUSHER_LD_PRELOAD (LD_PRELOAD for the pusher alone, e.g. another malloc), PUSHER_PERF (below);
+#   NTF_PUSHER_* variables (e.g. NTF_PUSHER_STREAM_READ_BATCH) reach the pusher's configuration
 P=$RUN/pusher
 rm -rf "$P"; mkdir -p "$P"
 PBENCH=$BIN/tests/bench/ntf-pusher-bench
@@ -66,7 +105,7 @@ NTF_PUSHER_APNS_KEY_FILE=$P/apns_key.p8 NTF_PUSHER_APNS_KEY_ID=FAKEKEY123 \
 NTF_PUSHER_APNS_TEAM_ID=FAKETEAM12 NTF_PUSHER_APNS_PRODUCTION_URL=$ORIGIN \
 NTF_PUSHER_APNS_SANDBOX_URL=$ORIGIN NTF_PUSHER_APNS_TEST_URL=$ORIGIN \
 NTF_PUSHER_APNS_CA_FILE=$P/apns_ca.pem NTF_PUSHER_ADMIN_PORT=0 NTF_PUSHER_CRON_ENABLED=false \
-NTF_PUSHER_LOG_LEVEL=warn \
+NTF_PUSHER_LOG_LEVEL=warn LD_PRELOAD=${PUSHER_LD_PRELOAD:-} \
   "$BIN/services/pusher/ntf-pusher" > "$P/pusher.out" 2> "$P/pusher.err" &
 PUSHER_PID=$!
 for _ in $(seq 100); do grep -q "ntf-pusher ready" "$P/pusher.out" && break; sleep 0.1; done
@@ -79,15 +118,42 @@ JWT=$("$PBENCH" jwt --key-file "$P/apns_key.p8" --key-id FAKEKEY123 --team-id FA
 "$PBENCH" body --out "$P/body.json" >/dev/null
 
 echo "[bench] HTTP/2 ceiling: h2load -> ntf-fake-apns $ORIGIN (verification-sized body, valid JWT)"
-h2load -n "${H2LOAD_REQUESTS:-100000}" -c "${H2LOAD_CONNECTIONS:-2}" -m "${H2LOAD_STREAMS:-100}" \
+fake0=$(ticks "$FAKE_PID"); t0=$(date +%s.%N)
+TIMEFORMAT="%U %S"
+{ time h2load -n "${H2LOAD_REQUESTS:-100000}" -c "${H2LOAD_CONNECTIONS:-2}" -m "${H2LOAD_STREAMS:-100}" \
   -t 1 -d "$P/body.json" -H "authorization: bearer $JWT" -H "apns-topic: chat.simplex.app" \
   -H "apns-push-type: alert" -H "apns-priority: 10" -H "content-type: application/json" \
-  "$ORIGIN/3/device/$DEVICE" > "$P/h2load.out"
+  "$ORIGIN/3/device/$DEVICE" > "$P/h2load.out" 2> "$P/h2load.err"; } 2> "$P/h2load.time"
+t1=$(date +%s.%N); fake1=$(ticks "$FAKE_PID")
 grep -E "^finished in|^requests:|^status codes:" "$P/h2load.out" | sed 's/^/[h2load] /'
+h2=$(awk -v hz="$HZ" '{ printf "%d", ($1 + $2) * hz }' "$P/h2load.time")
+cpu_line "h2load run" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')" \
+  "ntf-fake-apns=$fake0:$fake1" "h2load=0:$h2"
 
 echo "[bench] ntf-pusher (1 process, defaults: 2 APNs connections, 1000 in flight) -> ntf-fake-apns"
-"$PBENCH" load --redis-url "$NTF_REDIS_URL" --tokens "$P/tokens.txt" \
-  --jobs "${PUSHER_BENCH_JOBS:-100000}" --jobs-out "$P/jobs-max.txt"
+# PUSHER_PERF=FILE: perf record (cpu-clock, call graphs) of the pusher during the max-rate run.
+if [[ -n ${PUSHER_PERF:-} ]]; then
+  perf record -e cpu-clock -F 999 -g -p "$PUSHER_PID" -o "$PUSHER_PERF" > "$P/perf.out" 2>&1 &
+  PERF_PID=$!
+fi
+pusher0=$(ticks "$PUSHER_PID"); fake0=$(ticks "$FAKE_PID"); thread_ticks "$PUSHER_PID" > "$P/threads0"
+pg0=$(ticks_of_tree "$NTF_PG_PID"); redis0=$(ticks "$NTF_REDIS_PID"); t0=$(date +%s.%N)
+{ time "$PBENCH" load --redis-url "$NTF_REDIS_URL" --tokens "$P/tokens.txt" \
+  --jobs "${PUSHER_BENCH_JOBS:-100000}" --jobs-out "$P/jobs-max.txt" 2> "$P/load.err"; } \
+  2> "$P/load.time"
+cat "$P/load.err" >&2
+t1=$(date +%s.%N); pusher1=$(ticks "$PUSHER_PID"); fake1=$(ticks "$FAKE_PID")
+thread_ticks "$PUSHER_PID" > "$P/threads1"
+pg1=$(ticks_of_tree "$NTF_PG_PID"); redis1=$(ticks "$NTF_REDIS_PID")
+if [[ -n ${PERF_PID:-} ]]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; PERF_PID=; fi
+loader=$(awk -v hz="$HZ" '{ printf "%d", ($1 + $2) * hz }' "$P/load.time")
+cpu_line "max-rate load" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')" \
+  "ntf-pusher=$pusher0:$pusher1" "ntf-fake-apns=$fake0:$fake1" "postgres=$pg0:$pg1" \
+  "redis=$redis0:$redis1" "loader=0:$loader"
+wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+join "$P/threads0" "$P/threads1" | awk -v hz="$HZ" -v w="$wall" '
+  $3 - $2 > 0 { out = out sprintf(" %s %.2f", $1, ($3 - $2) / hz / w) }
+  END { print "[cpu] ntf-pusher threads (cores):" out }'
 "$PBENCH" load --redis-url "$NTF_REDIS_URL" --tokens "$P/tokens.txt" \
   --jobs "${PUSHER_BENCH_RATE_JOBS:-50000}" --rate "${PUSHER_BENCH_RATE:-5000}" \
   --jobs-out "$P/jobs-rate.txt"

@@ -213,9 +213,9 @@ int Load(const Args& args) {
     const absl::Time now = absl::Now();
     for (int64_t i = 0; i < n; ++i) {
       const pusher::JobSpec job =
-          pusher::NewJobSpec(kind, tokens[static_cast<size_t>(sent + i) % tokens.size()], {}, now);
+          push_job::NewJob(kind, tokens[static_cast<size_t>(sent + i) % tokens.size()], {}, now);
       std::vector<std::string> argv = {"XADD", stream, "*"};
-      for (const auto& [field, value] : pusher::EncodeJobFields(job)) {
+      for (const auto& [field, value] : push_job::EncodeEntry(job)) {
         argv.push_back(field);
         argv.push_back(value);
       }

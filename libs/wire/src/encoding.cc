@@ -1,5 +1,7 @@
 #include "ntf/wire/encoding.h"
 
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 
 namespace ntf::wire {
@@ -162,6 +164,18 @@ absl::Status Reader::Done(std::string_view what) const {
 
 namespace {
 constexpr char kB64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+// The two characters of every 12-bit value: one lookup per half of a 3-byte group.
+struct B64UrlPairs {
+  char pairs[4096][2];
+  constexpr B64UrlPairs() : pairs() {
+    for (int v = 0; v < 4096; ++v) {
+      pairs[v][0] = kB64Url[v >> 6];
+      pairs[v][1] = kB64Url[v & 63];
+    }
+  }
+};
+constexpr B64UrlPairs kB64UrlPairs;
 constexpr char kHex[] = "0123456789abcdef";
 
 int B64Value(char c) {
@@ -182,20 +196,25 @@ int HexValue(char c) {
 }  // namespace
 
 std::string Base64UrlEncode(ByteSpan data) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
+  // Sized once and written through a pointer: push_back per character was a hot spot of the
+  // pusher (a 2,928-byte box per push).
+  std::string out((data.size() + 2) / 3 * 4, '\0');
+  char* o = out.data();
+  const uint8_t* in = data.data();
   size_t i = 0;
   for (; i + 3 <= data.size(); i += 3) {
-    const uint32_t v = data[i] << 16 | data[i + 1] << 8 | data[i + 2];
-    for (int s = 18; s >= 0; s -= 6) out.push_back(kB64Url[(v >> s) & 63]);
+    const uint32_t v = uint32_t{in[i]} << 16 | uint32_t{in[i + 1]} << 8 | in[i + 2];
+    std::memcpy(o, kB64UrlPairs.pairs[v >> 12], 2);
+    std::memcpy(o + 2, kB64UrlPairs.pairs[v & 0xfff], 2);
+    o += 4;
   }
   const size_t rest = data.size() - i;
   if (rest > 0) {
-    const uint32_t v = data[i] << 16 | (rest == 2 ? data[i + 1] << 8 : 0);
-    out.push_back(kB64Url[(v >> 18) & 63]);
-    out.push_back(kB64Url[(v >> 12) & 63]);
-    out.push_back(rest == 2 ? kB64Url[(v >> 6) & 63] : '=');
-    out.push_back('=');
+    const uint32_t v = uint32_t{in[i]} << 16 | (rest == 2 ? uint32_t{in[i + 1]} << 8 : 0);
+    o[0] = kB64Url[(v >> 18) & 63];
+    o[1] = kB64Url[(v >> 12) & 63];
+    o[2] = rest == 2 ? kB64Url[(v >> 6) & 63] : '=';
+    o[3] = '=';
   }
   return out;
 }

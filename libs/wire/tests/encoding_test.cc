@@ -117,6 +117,24 @@ TEST(Base64Url, AllRemaindersRoundTrip) {
   }
 }
 
+// Every 12-bit half of a 3-byte group, against a character-at-a-time reference encoder.
+TEST(Base64Url, MatchesAReferenceEncoderForEveryGroup) {
+  constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  Bytes data;
+  for (int v = 0; v < 4096; ++v) {  // groups whose high and low halves both take every value
+    data.push_back(static_cast<uint8_t>(v >> 4));
+    data.push_back(static_cast<uint8_t>((v & 15) << 4 | (v >> 8)));
+    data.push_back(static_cast<uint8_t>(v & 255));
+  }
+  std::string expected;
+  for (size_t i = 0; i < data.size(); i += 3) {
+    const uint32_t g = uint32_t{data[i]} << 16 | uint32_t{data[i + 1]} << 8 | data[i + 2];
+    for (int shift = 18; shift >= 0; shift -= 6) expected.push_back(kAlphabet[(g >> shift) & 63]);
+  }
+  EXPECT_EQ(Base64UrlEncode(data), expected);
+}
+
 TEST(Base64Url, RejectsBadInput) {
   EXPECT_FALSE(Base64UrlDecode("ab+c").ok());  // standard alphabet, not url-safe
   EXPECT_FALSE(Base64UrlDecode("a").ok());

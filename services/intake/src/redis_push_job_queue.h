@@ -1,8 +1,8 @@
 #pragma once
 
-// PushJobQueue on the Redis stream `ntf:push` (proto/ntf/push/v1/push_job.proto): one XADD per
-// job, all jobs of a block pipelined in one round trip. Entry fields: kind (the PushKind name)
-// and job (the serialized PushJob).
+// PushJobQueue on the Redis stream `ntf:push`: one XADD per job, all jobs of a block pipelined
+// in one round trip. The entry is libs/push_job's (`push_job::EncodeEntry`), as the pusher reads
+// it.
 //
 // Thread-safety: thread-safe (the publisher serializes its connection). Blocking: one Redis
 // round trip per call, bounded by the command timeout.

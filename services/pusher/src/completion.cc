@@ -122,7 +122,7 @@ CompletionPlan PlanCompletion(const Delivery& delivery, const SendResult& result
 
 redis::Fields DeadLetterFields(const Delivery& delivery, std::string_view reason,
                                std::string_view detail, absl::Time now) {
-  redis::Fields fields = EncodeJobFields(delivery.job);
+  redis::Fields fields = push_job::EncodeEntry(delivery.job);
   fields.emplace_back("reason", std::string(reason));
   if (!detail.empty()) fields.emplace_back("detail", std::string(detail.substr(0, 500)));
   fields.emplace_back("source_id", delivery.entry_id);

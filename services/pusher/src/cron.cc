@@ -11,7 +11,8 @@ absl::StatusOr<int> CronScheduler::RunOnce() {
           entries.reserve(token_ids.size());
           const absl::Time now = clock_.Now();
           for (const wire::Bytes& id : token_ids) {
-            entries.push_back(EncodeJobFields(NewJobSpec(PushKind::kCheckMessages, id, {}, now)));
+            entries.push_back(
+                push_job::EncodeEntry(push_job::NewJob(PushKind::kCheckMessages, id, {}, now)));
           }
           absl::StatusOr<std::vector<std::string>> ids = stream_.Add(entries);
           if (!ids.ok()) metrics_.RedisError();

@@ -14,6 +14,15 @@ namespace {
 
 std::string Key(const wire::Bytes& b) { return std::string(b.begin(), b.end()); }
 
+// Refetch() takes back together only entries got within this fraction of claim_idle of each
+// other (one XCLAIM min-idle serves them all), and asks for this much less idleness than it
+// measured (Redis counts idle time in whole milliseconds).
+constexpr int kRefetchSpreadDivisor = 4;
+constexpr absl::Duration kRefetchIdleMargin = absl::Milliseconds(10);
+// While jobs wait for a lane (parked or refused), XREADGROUP blocks at most this long, so that
+// they move as soon as the lane has room, not a whole read_block later.
+constexpr absl::Duration kBackloggedReadBlock = absl::Milliseconds(2);
+
 }  // namespace
 
 JobWorker* Lanes::For(std::optional<wire::PushProvider> provider) const {
@@ -71,6 +80,26 @@ void Dispatcher::Stop() {
   }
 }
 
+std::vector<std::string> Dispatcher::TakeUnrouted() {
+  std::vector<std::string> ids;
+  for (auto& [lane, parked] : parked_) {
+    for (const std::unique_ptr<Delivery>& d : parked) ids.push_back(d->entry_id);
+  }
+  // Older refused entries may have been taken over already: leave them to XAUTOCLAIM.
+  const common::Clock::SteadyTimePoint now = clock_.SteadyNow();
+  const auto recent = common::ToSteadyDuration(options_.claim_idle / 2);
+  for (auto& [lane, queue] : refused_) {
+    for (const RefusedEntry& r : queue) {
+      if (now - r.got_at < recent) ids.push_back(r.id);
+    }
+  }
+  parked_.clear();
+  refused_.clear();
+  overflowed_.clear();
+  held_.Remove(ids);
+  return ids;
+}
+
 void Dispatcher::Backoff() const { absl::SleepFor(options_.error_backoff); }
 
 void Dispatcher::Loop() {
@@ -79,6 +108,9 @@ void Dispatcher::Loop() {
   while (!Stopping()) {
     if (beat_ != nullptr) beat_->Tick();
     Reoffer();
+    // Refused jobs go before new ones of their lane, but do not hold the other lanes up: one
+    // batch per lane, then a read as usual.
+    Refetch();
     const int64_t free = lanes_.MaxFreeSlots();
     if (free <= 0) {
       absl::SleepFor(absl::Milliseconds(20));
@@ -106,7 +138,9 @@ void Dispatcher::Loop() {
       }
       continue;
     }
-    absl::StatusOr<std::vector<JobEntry>> entries = stream_.ReadNew(count, options_.read_block);
+    const absl::Duration block =
+        Backlogged() ? std::min(options_.read_block, kBackloggedReadBlock) : options_.read_block;
+    absl::StatusOr<std::vector<JobEntry>> entries = stream_.ReadNew(count, block);
     if (!entries.ok()) {
       metrics_.RedisError();
       if (absl::IsNotFound(entries.status())) {
@@ -146,6 +180,16 @@ void Dispatcher::RecoverOwnPending() {
   }
 }
 
+bool Dispatcher::Backlogged() const {
+  for (const auto& [lane, parked] : parked_) {
+    if (!parked.empty()) return true;
+  }
+  for (const auto& [lane, queue] : refused_) {
+    if (!queue.empty()) return true;
+  }
+  return false;
+}
+
 void Dispatcher::Reoffer() {
   for (auto& [lane, parked] : parked_) {
     while (!parked.empty()) {
@@ -162,6 +206,74 @@ void Dispatcher::Reoffer() {
   }
 }
 
+bool Dispatcher::Refetch() {
+  bool took = false;
+  for (JobWorker* lane : {lanes_.apns, lanes_.fcm, lanes_.local}) {
+    if (lane == nullptr || Stopping()) continue;
+    auto refused = refused_.find(lane);
+    if (refused == refused_.end() || refused->second.empty()) continue;
+    if (auto parked = parked_.find(lane); parked != parked_.end() && !parked->second.empty()) {
+      continue;  // those go first (Reoffer)
+    }
+    const int64_t room = std::min<int64_t>(lane->FreeSlots(), options_.read_batch);
+    if (room <= 0) continue;
+    std::deque<RefusedEntry>& queue = refused->second;
+    const common::Clock::SteadyTimePoint oldest = queue.front().got_at;
+    const auto spread = common::ToSteadyDuration(options_.claim_idle / kRefetchSpreadDivisor);
+    common::Clock::SteadyTimePoint newest = oldest;
+    std::vector<RefusedEntry> batch;
+    while (!queue.empty() && static_cast<int64_t>(batch.size()) < room &&
+           queue.front().got_at - oldest < spread) {
+      newest = std::max(newest, queue.front().got_at);
+      batch.push_back(std::move(queue.front()));
+      queue.pop_front();
+    }
+    std::vector<std::string> ids;
+    ids.reserve(batch.size());
+    for (const RefusedEntry& r : batch) ids.push_back(r.id);
+    // Idle at least this long means nobody claimed it since this replica got it.
+    const absl::Duration min_idle = std::max(
+        absl::ZeroDuration(), absl::FromChrono(clock_.SteadyNow() - newest) - kRefetchIdleMargin);
+    absl::StatusOr<std::vector<JobEntry>> back = stream_.Reclaim(ids, min_idle);
+    if (!back.ok()) {
+      metrics_.RedisError();
+      log_.Warn("XCLAIM of refused jobs failed", {{"error", back.status()}});
+      // Still pending: try again later (or XAUTOCLAIM takes them after claim_idle).
+      queue.insert(queue.begin(), std::make_move_iterator(batch.begin()),
+                   std::make_move_iterator(batch.end()));
+      Backoff();
+      return took;
+    }
+    // What did not come back was acknowledged, trimmed or taken over elsewhere.
+    absl::flat_hash_set<std::string_view> returned;
+    for (const JobEntry& e : *back) returned.insert(e.id);
+    for (const std::string& id : ids) {
+      if (!returned.contains(id)) overflowed_.erase(id);
+    }
+    if (back->empty()) continue;
+    took = true;
+    metrics_.JobsRefetched(static_cast<int64_t>(back->size()));
+    Process(*std::move(back));  // may park or refuse some again (refused_ may rehash)
+  }
+  return took;
+}
+
+void Dispatcher::Refused(JobWorker* lane, std::unique_ptr<Delivery> refused) {
+  metrics_.LaneOverflow(lane->lane());
+  std::deque<std::unique_ptr<Delivery>>& parked = parked_[lane];
+  if (static_cast<int64_t>(parked.size()) < options_.max_parked_per_lane) {
+    parked.push_back(std::move(refused));  // still held: offered again by Reoffer()
+    return;
+  }
+  const std::string& id = refused->entry_id;
+  held_.Remove(id);
+  ++overflowed_[id];
+  std::deque<RefusedEntry>& queue = refused_[lane];
+  if (static_cast<int64_t>(queue.size()) < options_.max_refused_per_lane) {
+    queue.push_back({.id = id, .got_at = refused->read_at});  // taken back by Refetch()
+  }  // else: pending until XAUTOCLAIM after claim_idle
+}
+
 void Dispatcher::Process(std::vector<JobEntry> entries) {
   std::vector<std::unique_ptr<Delivery>> jobs;
   std::vector<std::string> gone;
@@ -171,7 +283,7 @@ void Dispatcher::Process(std::vector<JobEntry> entries) {
       gone.push_back(e.id);
       continue;
     }
-    absl::StatusOr<JobSpec> spec = DecodeJobFields(e.fields);
+    absl::StatusOr<JobSpec> spec = push_job::DecodeEntry(e.fields);
     if (!spec.ok()) {
       redis::Fields fields = e.fields;
       fields.emplace_back("reason", "undecodable");
@@ -278,14 +390,7 @@ void Dispatcher::Process(std::vector<JobEntry> entries) {
     held_.Add(id);
     if (lane == nullptr) lane = lanes_.local;
     if (std::unique_ptr<Delivery> refused = lane->Offer(std::move(d))) {
-      metrics_.LaneOverflow(lane->lane());
-      std::deque<std::unique_ptr<Delivery>>& parked = parked_[lane];
-      if (parked.size() < kMaxParkedPerLane) {
-        parked.push_back(std::move(refused));  // still held: offered again by Reoffer()
-      } else {
-        held_.Remove(id);
-        ++overflowed_[id];
-      }
+      Refused(lane, std::move(refused));
     } else {
       overflowed_.erase(id);
       routed_.fetch_add(1);

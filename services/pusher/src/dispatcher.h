@@ -12,10 +12,15 @@
 //              fcm → FCM lane, apns_null and missing tokens → local lane
 //
 // Isolation: the reader reads only while some lane has free slots (so it never reads what no
-// lane could take), asks for at most that many entries, and never waits for a full lane: a job
-// whose lane is full stays pending in Redis, unowned by any lane (ntf_pusher_lane_overflow_total),
-// and is claimed again after claim_idle, when its lane may have room. The other lanes keep
-// getting their jobs meanwhile.
+// lane could take), asks for at most that many entries, and never waits for a full lane. A job
+// whose lane is full (ntf_pusher_lane_overflow_total) is parked: kept in memory, still held, and
+// offered again as soon as the lane has room (at most max_parked_per_lane per lane). Beyond that
+// the job is let go of, but its entry id is remembered (at most max_refused_per_lane per lane):
+// when the lane has room and nothing parked, those entries are taken back by id, oldest first
+// (JobStream::Reclaim, XCLAIM with min-idle = the time since this replica got them, so an entry
+// another replica took over meanwhile is left to it), loaded again and routed. Only what falls
+// out of both bounds waits claim_idle for XAUTOCLAIM. The other lanes keep getting their jobs
+// meanwhile.
 //
 // Thread-safety: Start() and Stop() from the owning thread. Blocking work (Redis, PostgreSQL)
 // runs on the dispatcher's own thread.
@@ -24,6 +29,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -47,6 +53,10 @@ struct DispatcherOptions {
   absl::Duration claim_idle = absl::Seconds(60);
   absl::Duration claim_interval = absl::Seconds(5);
   int max_deliveries = 20;
+  // Jobs a full lane refused that are kept in memory (loaded, still held), per lane.
+  int max_parked_per_lane = 2000;
+  // Entry ids of further refused jobs remembered for Reclaim, per lane (~100 bytes each).
+  int max_refused_per_lane = 100000;
   // Backoff after a failed Redis read or PostgreSQL load.
   absl::Duration error_backoff = absl::Milliseconds(200);
 };
@@ -76,10 +86,15 @@ class Dispatcher {
   void Start(common::Health* health = nullptr);
   // Stops reading (the current batch is finished and handed over) and joins. Idempotent.
   void Stop();
+  // After Stop(): the entry ids of the jobs no lane took (parked, and refused ones this replica
+  // got less than claim_idle / 2 ago), for the caller to release to the other replicas
+  // (JobStream::Release). Forgets them.
+  std::vector<std::string> TakeUnrouted();
 
   // One batch through decode, load and routing, on the calling thread (tests).
   void ProcessForTest(std::vector<JobEntry> entries) { Process(std::move(entries)); }
   void ReofferForTest() { Reoffer(); }
+  void RefetchForTest() { Refetch(); }
   // Jobs the reader has routed so far.
   int64_t routed() const { return routed_.load(); }
 
@@ -89,6 +104,13 @@ class Dispatcher {
   void Process(std::vector<JobEntry> entries);
   // Offers parked jobs to their lanes again, oldest first, while the lanes take them.
   void Reoffer();
+  // Takes back refused entries (oldest first) for lanes with room and nothing parked, and
+  // processes them. Returns whether it took any.
+  bool Refetch();
+  // Whether jobs wait for a lane (parked or refused).
+  bool Backlogged() const;
+  // Parks a job `lane` refused, or lets it go and remembers its entry id.
+  void Refused(JobWorker* lane, std::unique_ptr<Delivery> refused);
   bool Stopping() const { return stopping_.load(); }
   void Backoff() const;
 
@@ -110,9 +132,15 @@ class Dispatcher {
   absl::flat_hash_map<std::string, int64_t> overflowed_;
   // Jobs a full lane refused, kept (still held, so no other replica takes them) and offered
   // again as soon as the lane has room, instead of waiting claim_idle for a re-delivery.
-  // At most kMaxParkedPerLane per lane; beyond that they stay pending in Redis.
-  static constexpr size_t kMaxParkedPerLane = 2000;
   absl::flat_hash_map<JobWorker*, std::deque<std::unique_ptr<Delivery>>> parked_;
+  // Further refused jobs: their entries stay pending (owned by this consumer, no longer kept
+  // owned by the keeper) and are taken back by Refetch(). `got_at` is when this replica got the
+  // entry (read or claimed), which bounds how long it has been idle.
+  struct RefusedEntry {
+    std::string id;
+    common::Clock::SteadyTimePoint got_at;
+  };
+  absl::flat_hash_map<JobWorker*, std::deque<RefusedEntry>> refused_;
   common::Health::Heartbeat* beat_ = nullptr;
   std::thread thread_;
 };

@@ -125,6 +125,31 @@ absl::StatusOr<JobClaim> RedisJobStream::ClaimIdle(absl::Duration min_idle, std:
   return out;
 }
 
+absl::StatusOr<std::vector<JobEntry>> RedisJobStream::Reclaim(absl::Span<const std::string> ids,
+                                                              absl::Duration min_idle) {
+  if (ids.empty()) return std::vector<JobEntry>{};
+  // Stream order, so that FillDeliveries' XPENDING range covers them all.
+  std::vector<std::pair<ParsedId, std::string_view>> sorted;
+  sorted.reserve(ids.size());
+  for (const std::string& id : ids) {
+    std::optional<ParsedId> parsed = ParseId(id);
+    if (!parsed) return absl::InvalidArgumentError(absl::StrCat("bad stream id ", id));
+    sorted.emplace_back(*parsed, id);
+  }
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<std::string> argv = {"XCLAIM", names_.stream, names_.group, names_.consumer,
+                                   absl::StrCat(redis::ToRedisMillis(min_idle))};
+  argv.reserve(argv.size() + sorted.size());
+  for (const auto& [parsed, id] : sorted) argv.emplace_back(id);
+  absl::StatusOr<redis::Reply> reply = client_->Command(argv, options_);
+  if (!reply.ok()) return reply.status();
+  absl::StatusOr<std::vector<redis::StreamEntry>> entries = redis::ParseEntries(*reply);
+  if (!entries.ok()) return entries.status();
+  std::vector<JobEntry> out = ToJobEntries(*std::move(entries), 2);
+  if (absl::Status s = FillDeliveries(out); !s.ok()) return s;
+  return out;
+}
+
 absl::Status RedisJobStream::FillDeliveries(std::vector<JobEntry>& entries) {
   if (entries.empty()) return absl::OkStatus();
   redis::PendingQuery query;

@@ -91,6 +91,14 @@ class JobStream {
   // with their delivery counts.
   virtual absl::StatusOr<JobClaim> ClaimIdle(absl::Duration min_idle, std::string_view cursor,
                                              int64_t count) = 0;
+  // XCLAIM <min_idle> <ids>: takes back, with their fields, entries this consumer was handed and
+  // let go of (a full lane refused them), but only those idle at least `min_idle`. Pass the time
+  // since this consumer got them: an entry another replica claimed since then has been idle for
+  // less, so it is left alone (no duplicate delivery). Entries no longer pending (acknowledged
+  // elsewhere, or trimmed: dropped from the PEL) are not returned. Deliveries are counted, as
+  // for ClaimIdle. Returned in stream order.
+  virtual absl::StatusOr<std::vector<JobEntry>> Reclaim(absl::Span<const std::string> ids,
+                                                        absl::Duration min_idle) = 0;
   // XACK.
   virtual absl::Status Ack(absl::Span<const std::string> ids) = 0;
   // Atomically appends `fields` to the dead-letter stream and acknowledges `id`.
@@ -128,6 +136,8 @@ class RedisJobStream final : public JobStream {
                                                        int64_t count) override;
   absl::StatusOr<JobClaim> ClaimIdle(absl::Duration min_idle, std::string_view cursor,
                                      int64_t count) override;
+  absl::StatusOr<std::vector<JobEntry>> Reclaim(absl::Span<const std::string> ids,
+                                                absl::Duration min_idle) override;
   absl::Status Ack(absl::Span<const std::string> ids) override;
   absl::Status DeadLetter(std::string_view id, const redis::Fields& fields) override;
   absl::Status KeepOwned(absl::Span<const std::string> ids) override;

@@ -20,9 +20,9 @@ absl::StatusOr<int> OutboxSweeper::RunOnce() {
         std::vector<std::string> job_ids;
         const absl::Time now = clock_.Now();
         for (const LostNotifications& g : groups) {
-          JobSpec job = NewJobSpec(PushKind::kMessage, g.token_id, g.notification_ids, now);
+          JobSpec job = push_job::NewJob(PushKind::kMessage, g.token_id, g.notification_ids, now);
           job_ids.push_back(job.job_id);
-          entries.push_back(EncodeJobFields(job));
+          entries.push_back(push_job::EncodeEntry(job));
         }
         absl::StatusOr<std::vector<std::string>> added = stream_.Add(entries);
         if (!added.ok()) {

@@ -1,13 +1,10 @@
 #pragma once
 
-// The push jobs of the `ntf:push` stream as domain values (the protobuf PushJob of
-// proto/ntf/push/v1 stays in push_job.cc), and what the pusher holds while it delivers one.
+// What the pusher holds while it delivers a push job of the `ntf:push` stream. The job itself
+// and its stream entry codec are libs/push_job (`push_job::PushJob`, `EncodeEntry`,
+// `DecodeEntry`, `NewJob`), shared with intake.
 //
-// Stream entry: fields `kind` (the PushKind name, for humans and XRANGE filters) and `job` (the
-// serialized PushJob). Jobs carry no secrets: the device token, the DH secret, the registration
-// code and the notifications are read from PostgreSQL when the job is delivered.
-//
-// Pure functions and plain values; thread-safe; no I/O (NewJobSpec reads the random source).
+// Plain values; thread-safe; no I/O.
 
 #include <chrono>
 #include <cstdint>
@@ -17,33 +14,14 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "ntf/redis/stream_types.h"
+#include "ntf/push_job/push_job.h"
 #include "ntf/wire/ntf_protocol.h"
 #include "services/pusher/src/push_payload.h"
 
 namespace ntf::pusher {
 
 // One job as the producers wrote it.
-struct JobSpec {
-  std::string job_id = {};  // stable across retries; becomes the apns-id
-  PushKind kind = PushKind::kCheckMessages;
-  wire::Bytes token_id = {};
-  std::vector<int64_t> notification_ids = {};  // kMessage: outbox rows, oldest first
-  uint32_t attempt = 0;                        // failed attempts before this entry was written
-  absl::Time enqueued_at = absl::UnixEpoch();  // first enqueue (push expiry counts from here)
-};
-
-// Decodes the stream entry's fields. InvalidArgument when `job` is missing or does not parse,
-// the kind is unspecified or unknown, the token id is empty, or a message job names no
-// notification.
-absl::StatusOr<JobSpec> DecodeJobFields(const redis::Fields& fields);
-
-// The stream entry for `job` (kind + job).
-redis::Fields EncodeJobFields(const JobSpec& job);
-
-// A new job with a random 128-bit job id (base64url).
-JobSpec NewJobSpec(PushKind kind, wire::Bytes token_id, std::vector<int64_t> notification_ids,
-                   absl::Time now);
+using JobSpec = push_job::PushJob;
 
 // The token row a job is delivered to (tokens, secrets unsealed).
 struct PushTarget {

@@ -24,12 +24,13 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "ntf/crypto/box.h"
+#include "ntf/push_job/push_job.h"
 #include "ntf/wire/address.h"
 #include "ntf/wire/encoding.h"
 
 namespace ntf::pusher {
 
-enum class PushKind { kVerification, kMessage, kCheckMessages };
+using PushKind = push_job::PushKind;  // verification, message, check-messages
 
 // "verification" / "message" / "check_messages" (metric labels, logs).
 std::string_view PushKindName(PushKind kind);

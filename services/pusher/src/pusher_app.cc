@@ -372,7 +372,7 @@ void PusherApp::Shutdown() {
     }
     // Finish what is in flight and acknowledge it.
     const absl::Time deadline = absl::Now() + p.config.drain_timeout;
-    std::vector<std::string> released;
+    std::vector<std::string> released = p.dispatcher->TakeUnrouted();
     for (JobWorker* lane : {p.apns_lane.get(), p.fcm_lane.get(), p.local_lane.get()}) {
       std::vector<std::string> ids = lane->Drain(deadline);
       released.insert(released.end(), ids.begin(), ids.end());

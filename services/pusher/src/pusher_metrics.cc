@@ -110,10 +110,13 @@ PusherMetrics::PusherMetrics(prometheus::Registry& registry) {
   }
   auto& jobs = prometheus::BuildCounter()
                    .Name("ntf_pusher_jobs_received_total")
-                   .Help("Stream entries taken: read (new) or claimed (idle, from a dead owner)")
+                   .Help(
+                       "Stream entries taken: read (new), claimed (idle, from a dead owner) or "
+                       "refetched (refused earlier by a full lane of this replica)")
                    .Register(registry);
   read_ = &jobs.Add({{"how", "read"}});
   claimed_ = &jobs.Add({{"how", "claimed"}});
+  refetched_ = &jobs.Add({{"how", "refetched"}});
   auto& overflow = prometheus::BuildCounter()
                        .Name("ntf_pusher_lane_overflow_total")
                        .Help("Jobs left pending in Redis because their lane was full")
@@ -194,6 +197,7 @@ void PusherMetrics::EndToEnd(PushKind kind, absl::Duration latency) {
 }
 void PusherMetrics::JobsRead(int64_t n) { read_->Increment(static_cast<double>(n)); }
 void PusherMetrics::JobsClaimed(int64_t n) { claimed_->Increment(static_cast<double>(n)); }
+void PusherMetrics::JobsRefetched(int64_t n) { refetched_->Increment(static_cast<double>(n)); }
 void PusherMetrics::LaneOverflow(Lane lane) { overflow_[static_cast<size_t>(lane)]->Increment(); }
 void PusherMetrics::LaneDepth(Lane lane, int64_t queued, int64_t in_flight, int64_t backing_off) {
   auto& g = lane_depth_[static_cast<size_t>(lane)];

@@ -75,6 +75,7 @@ class PusherMetrics {
   void EndToEnd(PushKind kind, absl::Duration latency);
   void JobsRead(int64_t n);
   void JobsClaimed(int64_t n);
+  void JobsRefetched(int64_t n);
   void LaneOverflow(Lane lane);
   void LaneDepth(Lane lane, int64_t queued, int64_t in_flight, int64_t backing_off);
   void StreamStats(const JobStreamStats& stats, absl::Time now);
@@ -106,6 +107,7 @@ class PusherMetrics {
   std::array<prometheus::Histogram*, kKinds> end_to_end_{};
   prometheus::Counter* read_ = nullptr;
   prometheus::Counter* claimed_ = nullptr;
+  prometheus::Counter* refetched_ = nullptr;
   std::array<prometheus::Counter*, kLanes> overflow_{};
   std::array<std::array<prometheus::Gauge*, 3>, kLanes> lane_depth_{};
   prometheus::Gauge* stream_length_ = nullptr;

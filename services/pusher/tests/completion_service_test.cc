@@ -171,7 +171,7 @@ TEST_F(CompletionTest, DeadLetterEntryIsReplayableAndSaysWhy) {
   d.job.token_id = {7, 7};
   d.job.notification_ids = {5};
   redis::Fields fields = DeadLetterFields(d, "attempts", "APNs 503", absl::FromUnixSeconds(10));
-  absl::StatusOr<JobSpec> job = DecodeJobFields(fields);
+  absl::StatusOr<JobSpec> job = push_job::DecodeEntry(fields);
   ASSERT_TRUE(job.ok()) << job.status();
   EXPECT_EQ(job->notification_ids, std::vector<int64_t>{5});
   std::map<std::string, std::string> m(fields.begin(), fields.end());
@@ -225,22 +225,6 @@ TEST(PushContentTest, MessageCarriesItsNotificationsOldestFirst) {
   const std::string text(plain->begin(), plain->end());
   EXPECT_EQ(text, FormatPnMessageData(d.notifications[0].data) + ";" +
                       FormatPnMessageData(d.notifications[1].data));
-}
-
-TEST(JobCodecTest, RoundTripsAndRejectsWhatIsNotAJob) {
-  JobSpec job = NewJobSpec(PushKind::kMessage, {1, 2, 3}, {4, 5}, absl::FromUnixMillis(1234));
-  job.attempt = 2;
-  absl::StatusOr<JobSpec> back = DecodeJobFields(EncodeJobFields(job));
-  ASSERT_TRUE(back.ok()) << back.status();
-  EXPECT_EQ(back->job_id, job.job_id);
-  EXPECT_EQ(back->kind, PushKind::kMessage);
-  EXPECT_EQ(back->token_id, job.token_id);
-  EXPECT_EQ(back->notification_ids, job.notification_ids);
-  EXPECT_EQ(back->attempt, 2u);
-  EXPECT_EQ(back->enqueued_at, absl::FromUnixMillis(1234));
-  EXPECT_FALSE(DecodeJobFields({{"kind", "x"}}).ok());
-  EXPECT_FALSE(DecodeJobFields({{"job", "\xff\xff garbage"}}).ok());
-  EXPECT_FALSE(DecodeJobFields(EncodeJobFields(NewJobSpec(PushKind::kMessage, {1}, {}, {}))).ok());
 }
 
 }  // namespace

@@ -27,7 +27,8 @@ class DispatcherTest : public ::testing::Test {
     return [](const Delivery&, int) { return Answered(OutcomeKind::kDelivered); };
   }
 
-  void SetUp() override {
+  void SetUp() override { Build(DispatcherOptions{.max_deliveries = 5}); }
+  void Build(DispatcherOptions options) {
     auto lane = [&](Lane which, FakeSender& sender, FakeJobStream& stream, int held) {
       auto w = std::make_unique<JobWorker>(
           JobWorkerOptions{.lane = which, .max_in_flight = 10, .max_held = held}, sender, stream,
@@ -40,7 +41,7 @@ class DispatcherTest : public ::testing::Test {
     fcm_ = lane(Lane::kFcm, fcm_sender_, fcm_stream_, 100);
     local_ = lane(Lane::kLocal, local_sender_, local_stream_, 100);
     dispatcher_ = std::make_unique<Dispatcher>(
-        DispatcherOptions{.max_deliveries = 5}, reader_, store_,
+        options, reader_, store_,
         Lanes{.apns = apns_.get(), .fcm = fcm_.get(), .local = local_.get()}, held_, metrics_,
         common::RealClock(), common::Logger("test", common::LogLevel::kError));
   }
@@ -72,7 +73,8 @@ class DispatcherTest : public ::testing::Test {
   static JobEntry Entry(std::string id, PushKind kind, const wire::Bytes& token,
                         std::vector<int64_t> notes = {}, int64_t deliveries = 1) {
     return {.id = std::move(id),
-            .fields = EncodeJobFields(NewJobSpec(kind, token, std::move(notes), absl::Now())),
+            .fields =
+                push_job::EncodeEntry(push_job::NewJob(kind, token, std::move(notes), absl::Now())),
             .deliveries = deliveries};
   }
 
@@ -177,6 +179,99 @@ TEST_F(DispatcherTest, FullLaneParksJobsWithoutBlockingTheOthers) {
   EXPECT_EQ(dispatcher_->routed(), 4);
   apns_sender_.ReleaseHeld();
   ASSERT_TRUE(apns_stream_.WaitForAcks(3, absl::Seconds(5)));
+}
+
+// Reads `entries` through the fake stream (so it knows them as pending) and processes them.
+class RefetchTest : public DispatcherTest {
+ protected:
+  void SetUp() override { Build(DispatcherOptions{.max_deliveries = 5, .max_parked_per_lane = 1}); }
+  void Read(std::vector<JobEntry> entries) {
+    const size_t n = entries.size();
+    reader_.QueueForRead(std::move(entries));
+    absl::StatusOr<std::vector<JobEntry>> read =
+        reader_.ReadNew(static_cast<int64_t>(n), absl::ZeroDuration());
+    ASSERT_TRUE(read.ok());
+    dispatcher_->ProcessForTest(*std::move(read));
+  }
+  // Reoffer + Refetch, as the reader loop does, until `routed` jobs went to lanes.
+  bool RouteUntil(int64_t routed) {
+    for (int i = 0; i < 500 && dispatcher_->routed() < routed; ++i) {
+      dispatcher_->ReofferForTest();
+      dispatcher_->RefetchForTest();
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return dispatcher_->routed() == routed;
+  }
+};
+
+TEST_F(RefetchTest, RefusedJobsBeyondTheParkedOnesAreTakenBackAsSoonAsTheLaneHasRoom) {
+  const wire::Bytes apns = AddToken(wire::PushProvider::kApnsProd, wire::TokenState::kActive);
+  const wire::Bytes fcm = AddToken(wire::PushProvider::kFcm, wire::TokenState::kActive);
+  apns_sender_.HoldAnswers(true);  // the APNs lane (max_held 2) fills up
+  const absl::Time start = absl::Now();
+  Read({Entry("1-0", PushKind::kCheckMessages, apns), Entry("2-0", PushKind::kCheckMessages, apns),
+        Entry("3-0", PushKind::kCheckMessages, apns), Entry("4-0", PushKind::kCheckMessages, apns),
+        Entry("5-0", PushKind::kCheckMessages, apns), Entry("6-0", PushKind::kCheckMessages, fcm)});
+  ASSERT_TRUE(fcm_stream_.WaitForAcks(1, absl::Seconds(5)));  // FCM does not wait for APNs
+  EXPECT_EQ(dispatcher_->routed(), 3);  // 1-0, 2-0 and 6-0; 3-0 parked; 4-0, 5-0 let go
+  std::vector<std::string> held = held_.Snapshot();
+  EXPECT_EQ(std::count(held.begin(), held.end(), "3-0"), 1);
+  EXPECT_EQ(std::count(held.begin(), held.end(), "4-0"), 0);  // not kept owned any more
+  dispatcher_->RefetchForTest();  // the lane is still full: nothing is taken back
+  EXPECT_TRUE(reader_.reclaims().empty());
+
+  absl::SleepFor(absl::Milliseconds(50));
+  apns_sender_.ReleaseHeld();  // answers from now on come at once
+  ASSERT_TRUE(RouteUntil(6));
+  ASSERT_TRUE(apns_stream_.WaitForAcks(5, absl::Seconds(5)));
+  // Taken back by id, parked job first, with min-idle at most the time since they were read.
+  std::vector<FakeJobStream::ReclaimCall> calls = reader_.reclaims();
+  ASSERT_FALSE(calls.empty());
+  std::vector<std::string> ids;
+  for (const auto& c : calls) {
+    ids.insert(ids.end(), c.ids.begin(), c.ids.end());
+    EXPECT_GE(c.min_idle, absl::Milliseconds(30));
+    EXPECT_LE(c.min_idle, absl::Now() - start);
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{"4-0", "5-0"}));
+  EXPECT_TRUE(reader_.dead().empty());  // re-deliveries of refused jobs are not a crash loop
+}
+
+TEST_F(RefetchTest, RefusedJobTakenOverByAnotherReplicaIsLeftToIt) {
+  const wire::Bytes apns = AddToken(wire::PushProvider::kApnsProd, wire::TokenState::kActive);
+  apns_sender_.HoldAnswers(true);
+  Read({Entry("1-0", PushKind::kCheckMessages, apns), Entry("2-0", PushKind::kCheckMessages, apns),
+        Entry("3-0", PushKind::kCheckMessages, apns),
+        Entry("4-0", PushKind::kCheckMessages, apns)});
+  EXPECT_EQ(dispatcher_->routed(), 2);
+  reader_.TakeOverForTest("4-0");  // its XAUTOCLAIM got there first
+  apns_sender_.ReleaseHeld();
+  ASSERT_TRUE(RouteUntil(3));  // the parked 3-0
+  ASSERT_TRUE(apns_stream_.WaitForAcks(3, absl::Seconds(5)));
+  for (int i = 0; i < 10; ++i) {
+    dispatcher_->ReofferForTest();
+    dispatcher_->RefetchForTest();
+  }
+  EXPECT_EQ(dispatcher_->routed(), 3);  // 4-0 is not delivered here as well
+  ASSERT_EQ(reader_.reclaims().size(), 1u);
+  EXPECT_EQ(reader_.reclaims()[0].ids, std::vector<std::string>{"4-0"});
+  dispatcher_->RefetchForTest();
+  EXPECT_EQ(reader_.reclaims().size(), 1u);  // and forgotten
+}
+
+TEST_F(RefetchTest, UnroutedJobsAreHandedBackOnStop) {
+  const wire::Bytes apns = AddToken(wire::PushProvider::kApnsProd, wire::TokenState::kActive);
+  apns_sender_.HoldAnswers(true);
+  Read({Entry("1-0", PushKind::kCheckMessages, apns), Entry("2-0", PushKind::kCheckMessages, apns),
+        Entry("3-0", PushKind::kCheckMessages, apns),
+        Entry("4-0", PushKind::kCheckMessages, apns)});
+  dispatcher_->Stop();
+  std::vector<std::string> unrouted = dispatcher_->TakeUnrouted();
+  std::sort(unrouted.begin(), unrouted.end());
+  EXPECT_EQ(unrouted, (std::vector<std::string>{"3-0", "4-0"}));
+  std::vector<std::string> held = held_.Snapshot();
+  EXPECT_EQ(std::count(held.begin(), held.end(), "3-0"), 0);
+  apns_sender_.ReleaseHeld();
 }
 
 }  // namespace

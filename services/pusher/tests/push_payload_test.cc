@@ -182,6 +182,39 @@ TEST(ApnsPayloadTest, ExactJsonForEachKind) {
             R"({"aps":{"content-available":1},"notificationData":{"checkMessages":true}})");
 }
 
+TEST(ApnsPayloadTest, EscapesWhatIsNotBase64) {
+  const PushContent odd{
+      .kind = PushKind::kVerification, .nonce = "a\"b\\c\n", .encrypted = "\x01\xc3\xa9"};
+  const std::string body = ApnsPayloadJson(odd);
+  EXPECT_EQ(body, R"({"aps":{"content-available":1},"notificationData":{"nonce":"a\"b\\c\n",)"
+                  "\"verification\":\"\\u0001\xc3\xa9\"}}");
+  const json parsed = json::parse(body);
+  EXPECT_EQ(parsed["notificationData"]["nonce"], odd.nonce);
+  EXPECT_EQ(parsed["notificationData"]["verification"], odd.encrypted);
+}
+
+// Every byte value at every position of an 8-byte word (and in the tail) is escaped exactly as
+// nlohmann's serializer does it, or copied when it needs no escaping.
+TEST(ApnsPayloadTest, JsonStringsMatchNlohmannForEveryByte) {
+  for (int c = 0; c < 256; ++c) {
+    for (size_t pos : {0u, 3u, 7u, 8u, 12u, 17u}) {
+      std::string value = "abcdefghijklmnopq";  // 17 characters: two words and a tail
+      value[pos % value.size()] = static_cast<char>(c);
+      const PushContent content{.kind = PushKind::kVerification, .nonce = "N", .encrypted = value};
+      std::string expected;
+      try {
+        expected = R"({"aps":{"content-available":1},"notificationData":{"nonce":"N",)"
+                   R"("verification":)" +
+                   json(value).dump() + "}}";
+      } catch (const json::exception&) {
+        EXPECT_THROW(ApnsPayloadJson(content), json::exception);  // invalid UTF-8, as before
+        continue;
+      }
+      EXPECT_EQ(ApnsPayloadJson(content), expected) << "byte " << c << " at " << pos;
+    }
+  }
+}
+
 TEST(ApnsPayloadTest, RealPayloadsFitTheApnsLimit) {
   const DhPair dh = MakeDhPair();
   absl::StatusOr<PushContent> message =

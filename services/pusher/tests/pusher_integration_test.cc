@@ -200,6 +200,31 @@ TEST_F(PusherIntegrationTest, RetriesHonourRetryAfterThenSucceed) {
   EXPECT_TRUE(env_->DeadEntries().empty());
 }
 
+TEST_F(PusherIntegrationTest, Apns503RetiresTheConnectionAndRetriesOnAFreshOne) {
+  ASSERT_NE(Start("a"), nullptr);
+  TestToken token = env_->AddToken(PushProvider::kApnsProd);
+  // A first push warms the pool; then count the TLS sessions the fake accepted.
+  env_->Enqueue(PushKind::kCheckMessages, token);
+  ASSERT_TRUE(WaitIdle());
+  auto sessions = [&] { return env_->apns().stats().sessions_accepted; };
+  const uint64_t before = sessions();
+  ASSERT_GE(before, 1u);
+
+  env_->apns().ScriptAnswers(token.device, {FakeAnswer::Error(503, "ServiceUnavailable")});
+  const int64_t n = env_->AddNotification(token);
+  env_->Enqueue(PushKind::kMessage, token, {n});
+  ASSERT_TRUE(WaitIdle());
+  EXPECT_EQ(env_->PushStateOf(n), "delivered");
+  std::vector<ntf::testing::RecordedRequest> sent = env_->apns().RequestsFor(token.device);
+  ASSERT_EQ(sent.size(), 3u);  // the warm-up, the 503, the retry
+  EXPECT_EQ(sent[1].answered, 503);
+  EXPECT_EQ(sent[2].answered, 200);
+  // The connection that answered 503 was retired and replaced by a fresh one.
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (sessions() < before + 1 && absl::Now() < deadline) absl::SleepFor(absl::Milliseconds(10));
+  EXPECT_EQ(sessions(), before + 1);
+}
+
 TEST_F(PusherIntegrationTest, DeadLetterAfterMaxAttempts) {
   ASSERT_NE(Start("a", [](PusherConfig& c) { c.retry_max_attempts = 3; }), nullptr);
   TestToken token = env_->AddToken(PushProvider::kApnsProd);
@@ -214,7 +239,7 @@ TEST_F(PusherIntegrationTest, DeadLetterAfterMaxAttempts) {
   std::map<std::string, std::string> fields(dead[0].fields.begin(), dead[0].fields.end());
   EXPECT_EQ(fields["reason"], "ServiceUnavailable");
   EXPECT_EQ(fields["attempts"], "3");
-  absl::StatusOr<JobSpec> job = DecodeJobFields(dead[0].fields);
+  absl::StatusOr<JobSpec> job = push_job::DecodeEntry(dead[0].fields);
   ASSERT_TRUE(job.ok());
   EXPECT_EQ(job->job_id, job_id);
   EXPECT_EQ(env_->PushStateOf(n), "failed");
@@ -417,6 +442,43 @@ TEST_F(PusherIntegrationTest, ApnsOutageDoesNotSlowFcm) {
     ASSERT_FALSE(sent.empty());
     EXPECT_EQ(sent.back().answered, 200);
   }
+  EXPECT_TRUE(env_->DeadEntries().empty());
+}
+
+// A burst bigger than the APNs lane plus the jobs the reader parks (2000) goes out at the lane's
+// pace: the jobs the full lane refused are taken back by id as soon as it has room, instead of
+// waiting claim_idle (60 s here) for XAUTOCLAIM.
+TEST_F(PusherIntegrationTest, BurstBeyondTheLaneAndParkedJobsDoesNotWaitClaimIdle) {
+  ASSERT_NE(Start("a",
+                  [](PusherConfig& c) {
+                    c.apns_max_held = 20;
+                    c.apns_max_in_flight = 10;
+                    c.claim_idle = absl::Seconds(60);
+                    c.claim_interval = absl::Seconds(60);
+                  }),
+            nullptr);
+  std::vector<TestToken> tokens;
+  for (int i = 0; i < 10; ++i) tokens.push_back(env_->AddToken(PushProvider::kApnsProd));
+  constexpr int kJobs = 2600;
+  std::vector<redis::Fields> jobs;
+  for (int i = 0; i < kJobs; ++i) {
+    jobs.push_back(push_job::EncodeEntry(push_job::NewJob(
+        PushKind::kCheckMessages, tokens[static_cast<size_t>(i) % tokens.size()].token_id, {},
+        absl::Now())));
+  }
+  auto loader = env_->StreamAs("loader");
+  const absl::Time start = absl::Now();
+  for (size_t i = 0; i < jobs.size(); i += 500) {
+    const size_t end = std::min(jobs.size(), i + 500);
+    ASSERT_TRUE(loader->Add(absl::MakeConstSpan(jobs).subspan(i, end - i)).ok());
+  }
+  ASSERT_TRUE(WaitIdle(absl::Seconds(40))) << "refused jobs waited for claim_idle";
+  EXPECT_LT(absl::Now() - start, absl::Seconds(40));
+  size_t ok = 0;
+  for (const TestToken& t : tokens) {
+    for (const auto& r : env_->apns().RequestsFor(t.device)) ok += r.answered == 200 ? 1 : 0;
+  }
+  EXPECT_GE(ok, static_cast<size_t>(kJobs));
   EXPECT_TRUE(env_->DeadEntries().empty());
 }
 

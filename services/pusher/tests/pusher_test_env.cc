@@ -258,8 +258,8 @@ int64_t PusherTestEnv::AddNotification(const TestToken& token, absl::Time queued
 
 std::string PusherTestEnv::Enqueue(PushKind kind, const TestToken& token,
                                    std::vector<int64_t> notification_ids) {
-  JobSpec job = NewJobSpec(kind, token.token_id, std::move(notification_ids), absl::Now());
-  const std::vector<redis::Fields> entries = {EncodeJobFields(job)};
+  JobSpec job = push_job::NewJob(kind, token.token_id, std::move(notification_ids), absl::Now());
+  const std::vector<redis::Fields> entries = {push_job::EncodeEntry(job)};
   absl::StatusOr<std::vector<std::string>> ids = redis_->Publish(stream_, entries, {}, {});
   EXPECT_TRUE(ids.ok()) << ids.status();
   return job.job_id;

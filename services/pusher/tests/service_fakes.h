@@ -62,6 +62,7 @@ class FakeJobStream final : public JobStream {
       absl::MutexLock lock(&mu_);
       std::vector<JobEntry> out;
       while (!unread_.empty() && static_cast<int64_t>(out.size()) < count) {
+        pending_[unread_.front().id] = unread_.front();
         out.push_back(std::move(unread_.front()));
         unread_.pop_front();
       }
@@ -76,16 +77,46 @@ class FakeJobStream final : public JobStream {
   absl::StatusOr<JobClaim> ClaimIdle(absl::Duration, std::string_view, int64_t) override {
     return JobClaim{};
   }
+  // Entries ReadNew handed out and not yet acknowledged come back (delivery count + 1) unless
+  // TakeOverForTest gave them to another consumer; `min_idle` is recorded, not checked.
+  absl::StatusOr<std::vector<JobEntry>> Reclaim(absl::Span<const std::string> ids,
+                                                absl::Duration min_idle) override {
+    absl::MutexLock lock(&mu_);
+    reclaims_.push_back({std::vector<std::string>(ids.begin(), ids.end()), min_idle});
+    std::vector<JobEntry> out;
+    for (const std::string& id : ids) {
+      auto it = pending_.find(id);
+      if (it == pending_.end()) continue;
+      ++it->second.deliveries;
+      out.push_back(it->second);
+    }
+    return out;
+  }
+  struct ReclaimCall {
+    std::vector<std::string> ids;
+    absl::Duration min_idle;
+  };
+  std::vector<ReclaimCall> reclaims() const {
+    absl::MutexLock lock(&mu_);
+    return reclaims_;
+  }
+  // Another replica claimed `id`: Reclaim no longer returns it.
+  void TakeOverForTest(const std::string& id) {
+    absl::MutexLock lock(&mu_);
+    pending_.erase(id);
+  }
   absl::Status Ack(absl::Span<const std::string> ids) override {
     absl::MutexLock lock(&mu_);
     if (absl::Status s = TakeFailure(); !s.ok()) return s;
     acked_.insert(acked_.end(), ids.begin(), ids.end());
+    for (const std::string& id : ids) pending_.erase(id);
     return absl::OkStatus();
   }
   absl::Status DeadLetter(std::string_view id, const redis::Fields& fields) override {
     absl::MutexLock lock(&mu_);
     if (absl::Status s = TakeFailure(); !s.ok()) return s;
     dead_.push_back({std::string(id), fields});
+    pending_.erase(std::string(id));
     return absl::OkStatus();
   }
   absl::Status KeepOwned(absl::Span<const std::string>) override { return absl::OkStatus(); }
@@ -116,6 +147,8 @@ class FakeJobStream final : public JobStream {
 
   mutable absl::Mutex mu_;
   std::deque<JobEntry> unread_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, JobEntry> pending_ ABSL_GUARDED_BY(mu_);  // handed out by ReadNew
+  std::vector<ReclaimCall> reclaims_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> acked_ ABSL_GUARDED_BY(mu_);
   std::vector<Dead> dead_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> released_ ABSL_GUARDED_BY(mu_);

@@ -24,7 +24,8 @@ using wire::PushProvider;
 using wire::TokenState;
 
 redis::Fields Job(const TestToken& token) {
-  return EncodeJobFields(NewJobSpec(PushKind::kCheckMessages, token.token_id, {}, absl::Now()));
+  return push_job::EncodeEntry(
+      push_job::NewJob(PushKind::kCheckMessages, token.token_id, {}, absl::Now()));
 }
 
 std::vector<std::string> Ids(const std::vector<JobEntry>& entries) {
@@ -70,6 +71,49 @@ TEST_F(StoreStreamTest, KeptJobsAreNotTakenOverButIdleAndReleasedOnesAre) {
   ASSERT_TRUE(claim.ok());
   EXPECT_EQ(Ids(claim->entries), std::vector<std::string>{ids[0]});
   EXPECT_EQ(claim->entries[0].deliveries, 2);  // XCLAIM JUSTID does not count a delivery
+}
+
+// Entries a full lane let go of are taken back by id, unless another consumer took them over
+// since (then they have been idle for less than the time since this one got them).
+TEST_F(StoreStreamTest, RefusedJobsAreTakenBackByIdUnlessTakenOverMeanwhile) {
+  auto a = env_->StreamAs("a");
+  auto b = env_->StreamAs("b");
+  ASSERT_TRUE(a->EnsureGroup().ok());
+  std::vector<redis::Fields> jobs(5, Job(token_));
+  ASSERT_TRUE(a->Add(jobs).ok());
+  const absl::Time got = absl::Now();
+  absl::StatusOr<std::vector<JobEntry>> read = a->ReadNew(10, absl::Milliseconds(100));
+  ASSERT_TRUE(read.ok()) << read.status();
+  const std::vector<std::string> ids = Ids(*read);
+  ASSERT_EQ(ids.size(), 5u);
+  absl::SleepFor(absl::Milliseconds(300));
+  // Meanwhile: ids[1] acknowledged, ids[2] taken over by b, ids[3] trimmed away.
+  ASSERT_TRUE(a->Ack({ids[1]}).ok());
+  absl::StatusOr<JobClaim> claim = b->ClaimIdle(absl::Milliseconds(200), "0-0", 1);
+  ASSERT_TRUE(claim.ok()) << claim.status();
+  ASSERT_EQ(claim->entries.size(), 1u);
+  ASSERT_TRUE(b->Ack({ids[0]}).ok());  // b got ids[0]: a takes ids[0] back no more either
+  claim = b->ClaimIdle(absl::Milliseconds(200), ids[2], 1);
+  ASSERT_TRUE(claim.ok()) << claim.status();
+  ASSERT_EQ(Ids(claim->entries), std::vector<std::string>{ids[2]});
+  ASSERT_TRUE(env_->redis().Command({"XDEL", env_->stream(), ids[3]}, {}).ok());
+  absl::SleepFor(absl::Milliseconds(50));
+
+  // Out of order on purpose: the answer comes back in stream order.
+  const absl::Duration min_idle = absl::Now() - got - absl::Milliseconds(10);
+  absl::StatusOr<std::vector<JobEntry>> back =
+      a->Reclaim({ids[4], ids[3], ids[2], ids[1]}, min_idle);
+  ASSERT_TRUE(back.ok()) << back.status();
+  ASSERT_EQ(Ids(*back), std::vector<std::string>{ids[4]});
+  EXPECT_FALSE((*back)[0].fields.empty());
+  EXPECT_EQ((*back)[0].deliveries, 2);
+  absl::StatusOr<std::vector<JobEntry>> own = a->ReadOwnPending("0", 10);
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(Ids(*own), std::vector<std::string>{ids[4]});  // ids[3] left the PEL too
+  absl::StatusOr<std::vector<JobEntry>> theirs = b->ReadOwnPending("0", 10);
+  ASSERT_TRUE(theirs.ok());
+  EXPECT_EQ(Ids(*theirs), std::vector<std::string>{ids[2]});  // still b's
+  EXPECT_TRUE(a->Reclaim({}, absl::ZeroDuration())->empty());
 }
 
 TEST_F(StoreStreamTest, OwnPendingJobsAreResumedAfterARestart) {
