@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # run.sh — what `make run` does after the build: start the local stack, create a server identity
 # and config under .run/etc on first use (ntfctl init), start the services in the background and
-# print the ntf:// address. `make stop` (scripts/stop.sh) stops everything.
+# print the ntf:// address and the demo command. `make stop` (scripts/stop.sh) stops everything.
+# NTF_RUN_DIR (default .run) holds everything of this stack; NTF_PORT, NTF_ADMIN_PORT and
+# NTF_PUSHER_ADMIN_PORT move the services' ports (tests/integration/run_demo_test.sh uses them).
 # Locally, ntf-pusher delivers to fake APNs and FCM servers (tests/support), since the real
 # providers need the app vendor's credentials.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 BIN=${NTF_BUILD_DIR:-build}
-RUN=$ROOT/.run
+RUN=${NTF_RUN_DIR:-$ROOT/.run}
+export NTF_RUN_DIR=$RUN
 NTF_PORT=${NTF_PORT:-5443}
 ADMIN_PORT=${NTF_ADMIN_PORT:-9441}
 
@@ -43,9 +46,13 @@ start() {
   cat "$RUN/$name.log" >&2; echo "$name did not start" >&2; exit 1
 }
 
-mkdir -p "$RUN/fake"
-start fake-apns "fake-apns ready" "$BIN/tests/support/ntf-fake-apns" --dir "$RUN/fake"
-start fake-fcm "fake-fcm ready" "$BIN/tests/support/ntf-fake-fcm" --dir "$RUN/fake"
+# The fakes append every push they deliver to $RUN/fake/inbox/<device token>.jsonl: the device's
+# side of the channel, which ntf-demo reads.
+mkdir -p "$RUN/fake/inbox"
+start fake-apns "fake-apns ready" "$BIN/tests/support/ntf-fake-apns" --dir "$RUN/fake" \
+  --inbox "$RUN/fake/inbox"
+start fake-fcm "fake-fcm ready" "$BIN/tests/support/ntf-fake-fcm" --dir "$RUN/fake" \
+  --inbox "$RUN/fake/inbox"
 APNS=$(sed -n 's/.* origin=\([^ ]*\).*/\1/p' "$RUN/fake-apns.out")
 FCM=$(sed -n 's/.* origin=\([^ ]*\).*/\1/p' "$RUN/fake-fcm.out")
 PUSHER_ADMIN_PORT=${NTF_PUSHER_ADMIN_PORT:-9442}
@@ -65,11 +72,14 @@ echo
 echo "Running:"
 echo "  PostgreSQL  $NTF_DATABASE_URL   (pid $NTF_PG_PID)"
 echo "  Redis       $NTF_REDIS_URL   (pid $NTF_REDIS_PID, AOF on)"
-echo "  ntf-intake  127.0.0.1:$NTF_PORT   (pid $(cat "$RUN/intake.pid"), logs .run/intake.log)"
+echo "  ntf-intake  127.0.0.1:$NTF_PORT   (pid $(cat "$RUN/intake.pid"), logs $RUN/intake.log)"
 echo "              /metrics /healthz /readyz on http://127.0.0.1:$ADMIN_PORT"
-echo "  ntf-pusher  pid $(cat "$RUN/pusher.pid"), admin http://127.0.0.1:$PUSHER_ADMIN_PORT (logs .run/pusher.log)"
-echo "  fake APNs   $APNS   fake FCM   $FCM   (requests recorded under .run/fake)"
+echo "  ntf-pusher  pid $(cat "$RUN/pusher.pid"), admin http://127.0.0.1:$PUSHER_ADMIN_PORT (logs $RUN/pusher.log)"
+echo "  fake APNs   $APNS   fake FCM   $FCM   (pushes delivered: $RUN/fake/inbox)"
 echo
 echo "Server address: ntf://$FP@127.0.0.1:$NTF_PORT"
+echo
+echo "Try it as an app would (TNEW, verification push, TVFY, SNEW, TCRN, then SDEL/TDEL):"
+echo "  $BIN/libs/ntf_client/ntf-demo --server ntf://$FP@127.0.0.1:$NTF_PORT --inbox $RUN/fake/inbox"
 echo
 echo "ntf-subscriber is not built yet (docs/status.md). Stop with: make stop"

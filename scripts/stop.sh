@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # stop.sh — what `make stop` does: stop the services started by `make run`, then the stack.
+# NTF_RUN_DIR: the run directory run.sh used (default .run).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+RUN=${NTF_RUN_DIR:-$ROOT/.run}
+export NTF_RUN_DIR=$RUN
 for svc in intake pusher fake-apns fake-fcm; do
-  pidfile=.run/$svc.pid
+  pidfile=$RUN/$svc.pid
   [[ -f $pidfile ]] || continue
   pid=$(cat "$pidfile")
   if kill -0 "$pid" 2>/dev/null; then

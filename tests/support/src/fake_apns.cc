@@ -6,6 +6,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
@@ -198,8 +199,22 @@ FakeAnswer FakeProviderBase::NextAnswer(const std::string& device_token) {
   return a;
 }
 
+void FakeProviderBase::SetInbox(std::string dir) {
+  absl::MutexLock lock(&mu_);
+  inbox_ = std::move(dir);
+}
+
 void FakeProviderBase::Record(RecordedRequest request) {
   absl::MutexLock lock(&mu_);
+  if (!inbox_.empty() && request.answered == 200 && !request.device_token.empty()) {
+    std::string name = request.device_token;
+    for (char& c : name) {
+      if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') {
+        c = '_';
+      }
+    }
+    std::ofstream(absl::StrCat(inbox_, "/", name, ".jsonl"), std::ios::app) << request.body << "\n";
+  }
   requests_.push_back(std::move(request));
 }
 

@@ -1,14 +1,16 @@
 // ntf-fake-apns: the fake APNs of tests/support as a process, for the benchmark and manual runs.
 //
 //   ntf-fake-apns [--host IP] [--port N] [--topic T] [--latency 5ms] [--dump FILE] [--lean 1]
-//                 --dir DIR
+//                 [--inbox DIR2] --dir DIR
 //
 // Writes DIR/apns_key.p8 (a fresh key; the pusher's apns.key_file) and DIR/apns_ca.pem (trust
 // anchor; apns.ca_file), then prints one line
 //   fake-apns ready port=<p> origin=<url> key_file=<f> key_id=<k> team_id=<t> ca_file=<f>
 // and answers every push with 200 after the latency, until SIGTERM/SIGINT. With --dump, on
 // exit it writes FILE: one line per request received, "<unix µs> <status> <apns-id> <device>"
-// (the benchmark's provider-request timestamps; scripts/bench.sh).
+// (the benchmark's provider-request timestamps; scripts/bench.sh). With --inbox (not with
+// --lean), the body of every push answered 200 is appended to DIR2/<device token>.jsonl: the
+// device's side of the channel, which the demo (libs/ntf_client/demo) reads.
 //
 // --lean 1 (benchmark only): instead of FakeApns (which parses the PEM public key and verifies
 // the ES256 signature of every request, and records whole requests, ~2,500 requests/s on one
@@ -162,6 +164,7 @@ int main(int argc, char** argv) {
   ntf::testing::FakeApnsOptions options;
   std::string dir;
   std::string dump;
+  std::string inbox;
   bool lean = false;
   absl::Duration latency = absl::ZeroDuration();
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -180,9 +183,11 @@ int main(int argc, char** argv) {
       lean = value == "1";
     } else if (flag == "--dir") {
       dir = value;
+    } else if (flag == "--inbox") {
+      inbox = value;
     } else {
       std::cerr << "usage: ntf-fake-apns [--host IP] [--port N] [--topic T] [--latency D]"
-                   " [--dump FILE] [--lean 1] --dir DIR\n";
+                   " [--dump FILE] [--lean 1] [--inbox DIR] --dir DIR\n";
       return 2;
     }
   }
@@ -220,6 +225,7 @@ int main(int argc, char** argv) {
     ntf::testing::FakeAnswer answer;
     answer.delay = latency;
     fake->SetDefaultAnswer(answer);
+    fake->SetInbox(inbox);
   }
   const std::string key_file = dir + "/apns_key.p8";
   const std::string ca_file = dir + "/apns_ca.pem";

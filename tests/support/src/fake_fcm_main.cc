@@ -1,11 +1,12 @@
 // ntf-fake-fcm: the fake FCM of tests/support as a process, for the benchmark and manual runs.
 //
-//   ntf-fake-fcm [--host IP] [--port N] [--latency 5ms] --dir DIR
+//   ntf-fake-fcm [--host IP] [--port N] [--latency 5ms] [--inbox DIR2] --dir DIR
 //
 // Writes DIR/fcm_service_account.json (a fresh key, token_uri pointing at this server; the
 // pusher's fcm.service_account_file) and DIR/fcm_ca.pem (fcm.ca_file), then prints one line
 //   fake-fcm ready port=<p> origin=<url> service_account=<f> ca_file=<f>
-// and answers every push with 200 after the latency, until SIGTERM/SIGINT.
+// and answers every push with 200 after the latency, until SIGTERM/SIGINT. With --inbox, the
+// body of every push answered 200 is appended to DIR2/<device token>.jsonl (the demo reads it).
 #include <fstream>
 #include <iostream>
 
@@ -15,6 +16,7 @@
 int main(int argc, char** argv) {
   ntf::testing::FakeFcmOptions options;
   std::string dir;
+  std::string inbox;
   absl::Duration latency = absl::ZeroDuration();
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
@@ -26,8 +28,11 @@ int main(int argc, char** argv) {
     } else if (flag == "--latency" && absl::ParseDuration(value, &latency)) {
     } else if (flag == "--dir") {
       dir = value;
+    } else if (flag == "--inbox") {
+      inbox = value;
     } else {
-      std::cerr << "usage: ntf-fake-fcm [--host IP] [--port N] [--latency D] --dir DIR\n";
+      std::cerr << "usage: ntf-fake-fcm [--host IP] [--port N] [--latency D] [--inbox DIR]"
+                   " --dir DIR\n";
       return 2;
     }
   }
@@ -51,6 +56,7 @@ int main(int argc, char** argv) {
   ntf::testing::FakeAnswer answer;
   answer.delay = latency;
   (*fake)->SetDefaultAnswer(answer);
+  (*fake)->SetInbox(inbox);
   const std::string account_file = dir + "/fcm_service_account.json";
   const std::string ca_file = dir + "/fcm_ca.pem";
   std::ofstream(account_file) << creds->ServiceAccountJson((*fake)->token_uri());

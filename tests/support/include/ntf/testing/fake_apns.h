@@ -99,6 +99,10 @@ class FakeProviderBase {
 
   // Answer for requests with no scripted answer (initially 200).
   void SetDefaultAnswer(FakeAnswer answer);
+  // The device's side of the channel, for manual runs and the demo: from now on the body of
+  // every push answered 200 is appended as one line to DIR/<device token>.jsonl (characters
+  // outside [A-Za-z0-9._-] of the token become '_'). Empty: off (the default).
+  void SetInbox(std::string dir);
   // The next answers for this device token, in order; then the default again.
   void ScriptAnswers(const std::string& device_token, std::vector<FakeAnswer> answers);
 
@@ -130,6 +134,7 @@ class FakeProviderBase {
   FakeAnswer default_answer_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::deque<FakeAnswer>> scripted_ ABSL_GUARDED_BY(mu_);
   std::vector<RecordedRequest> requests_ ABSL_GUARDED_BY(mu_);
+  std::string inbox_ ABSL_GUARDED_BY(mu_);
 };
 
 class FakeApns final : public FakeProviderBase {
