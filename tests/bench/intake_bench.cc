@@ -103,8 +103,9 @@ int Run(const Options& o) {
     std::vector<std::unique_ptr<client::NtfClient>> idle;
     for (int i = 0; i < o.idle; ++i) {
       auto c = client::NtfClient::Connect(*connect);
-      if (!c.ok() || !(*c)->Ping().ok()) {
-        std::cerr << "idle connection " << i << " failed\n";
+      absl::Status pinged = c.ok() ? (*c)->Ping().status() : c.status();
+      if (!pinged.ok()) {
+        std::cerr << "idle connection " << i << " failed: " << pinged << "\n";
         return 1;
       }
       idle.push_back(*std::move(c));
