@@ -1,5 +1,7 @@
 #include "ntf/observability/admin_server.h"
 
+#include <prometheus/client_metric.h>
+#include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 #include <pthread.h>
@@ -23,6 +25,7 @@
 #include <thread>
 #include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
@@ -88,6 +91,31 @@ struct Response {
   std::string body;
   std::string_view extra_headers = "";
 };
+
+// A gauge family with one unlabelled sample.
+prometheus::MetricFamily Gauge(std::string name, std::string help, double value) {
+  prometheus::MetricFamily family;
+  family.name = std::move(name);
+  family.help = std::move(help);
+  family.type = prometheus::MetricType::Gauge;
+  prometheus::ClientMetric sample;
+  sample.gauge.value = value;
+  family.metric.push_back(std::move(sample));
+  return family;
+}
+
+// The process's own view of /readyz and /healthz, evaluated at scrape time, so alerts need no
+// probe of their own (docs/deployment.md): ntf_ready, ntf_live, ntf_draining (1 or 0).
+void AppendHealthGauges(const common::Health& health,
+                        std::vector<prometheus::MetricFamily>& families) {
+  families.push_back(Gauge("ntf_ready",
+                           "1 while /readyz answers 200 (every check OK, not draining).",
+                           health.Readiness().ok ? 1 : 0));
+  families.push_back(Gauge("ntf_live", "1 while /healthz answers 200 (every event loop ticks).",
+                           health.Liveness().ok ? 1 : 0));
+  families.push_back(Gauge("ntf_draining", "1 once shutdown began (SIGTERM): no new work is taken.",
+                           health.draining() ? 1 : 0));
+}
 
 std::string FailureLines(std::string_view title, const common::Health::Report& report) {
   std::string body = absl::StrCat(std::string(title), "\n");
@@ -345,11 +373,14 @@ Response AdminServer::Impl::Route(const HttpRequestHead& request) {
             .extra_headers = "Allow: GET, HEAD\r\n"};
   }
   switch (which) {
-    case AdminMetrics::Path::kMetrics:
+    case AdminMetrics::Path::kMetrics: {
+      std::vector<prometheus::MetricFamily> families = registry_.Collect();
+      AppendHealthGauges(health_, families);
       return {.status = 200,
               .content_type = kPrometheusText,
-              .body = prometheus::TextSerializer().Serialize(registry_.Collect()),
+              .body = prometheus::TextSerializer().Serialize(families),
               .extra_headers = ""};
+    }
     case AdminMetrics::Path::kHealthz: {
       const common::Health::Report live = health_.Liveness();
       if (live.ok) return {.status = 200, .content_type = kTextPlain, .body = "ok\n"};

@@ -170,6 +170,25 @@ TEST_F(AdminServerTest, MetricsServesTheRegistry) {
               HasSubstr("ntf_test_events_total{kind=\"probe\"} 4"));
 }
 
+TEST_F(AdminServerTest, MetricsCarryReadinessLivenessAndDraining) {
+  std::string body = MustGet(port_, "/metrics").body;
+  EXPECT_THAT(body, HasSubstr("# TYPE ntf_ready gauge\nntf_ready 1\n"));
+  EXPECT_THAT(body, HasSubstr("ntf_live 1\n"));
+  EXPECT_THAT(body, HasSubstr("ntf_draining 0\n"));
+  health_.AddReadinessCheck("postgres", [] { return absl::UnavailableError("down"); });
+  body = MustGet(port_, "/metrics").body;
+  EXPECT_THAT(body, HasSubstr("ntf_ready 0\n"));
+  EXPECT_THAT(body, HasSubstr("ntf_live 1\n"));
+  health_.AddReadinessCheck("postgres", [] { return absl::OkStatus(); });
+  health_.SetDraining(true);
+  body = MustGet(port_, "/metrics").body;
+  EXPECT_THAT(body, HasSubstr("ntf_ready 0\n"));
+  EXPECT_THAT(body, HasSubstr("ntf_draining 1\n"));
+  health_.AddHeartbeat("loop-0", absl::Seconds(5));
+  clock_.Advance(absl::Seconds(6));
+  EXPECT_THAT(MustGet(port_, "/metrics").body, HasSubstr("ntf_live 0\n"));
+}
+
 TEST_F(AdminServerTest, HealthzFollowsHeartbeats) {
   common::Health::Heartbeat& loop = health_.AddHeartbeat("loop-0", absl::Seconds(5));
   TestClient::Response r = MustGet(port_, "/healthz");
