@@ -17,7 +17,8 @@ export NTF_RUN_DIR=$RUN/stack
 mkdir -p "$RUN"
 
 cleanup() {
-  [[ -n ${PERF_PID:-} ]] && kill -INT "$PERF_PID" 2>/dev/null && wait "$PERF_PID" 2>/dev/null
+  [[ -n ${PERF_PID:-} ]] && kill -INT "$PERF_PID" 2>/dev/null && { wait "$PERF_PID" 2>/dev/null || true; }
+  [[ -n ${DRAIN_PID:-} ]] && kill -TERM "$DRAIN_PID" 2>/dev/null
   [[ -n ${INTAKE_PID:-} ]] && kill -TERM "$INTAKE_PID" 2>/dev/null && wait "$INTAKE_PID" 2>/dev/null
   [[ -n ${PUSHER_PID:-} ]] && kill -TERM "$PUSHER_PID" 2>/dev/null && wait "$PUSHER_PID" 2>/dev/null
   [[ -n ${FAKE_PID:-} ]] && kill -TERM "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
@@ -45,6 +46,17 @@ thread_ticks() {
     read -r -a f <<< "$rest"
     echo "$(cat "$t/comm") $((f[11] + f[12]))"
   done | awk '{ s[$1] += $2 } END { for (n in s) print n, s[n] }' | sort
+}
+# Redis command counts ("cmd calls" per command) from INFO commandstats.
+redis_calls() {
+  { redis-cli -u "$NTF_REDIS_URL" INFO commandstats 2>/dev/null || true; } |
+    sed -n 's/^cmdstat_\([a-z|]*\):calls=\([0-9]*\),.*/\1 \2/p' | sort
+}
+# redis_line LABEL JOBS BEFORE_FILE AFTER_FILE: Redis commands per job, by command.
+redis_line() {
+  join -a 2 -e 0 -o 0,1.2,2.2 "$3" "$4" | awk -v jobs="$2" -v label="$1" '
+    $3 - $2 > 0 { out = out sprintf(" %s %.3f", $1, ($3 - $2) / jobs) }
+    END { print "[redis] " label ", commands per job:" out }'
 }
 HZ=$(getconf CLK_TCK)
 # cpu_line LABEL WALL_SECONDS NAME=TICKS_BEFORE:TICKS_AFTER... : CPU seconds and cores per process.
@@ -99,17 +111,23 @@ for _ in $(seq 100); do grep -q "fake-apns ready" "$P/fake.out" && break; sleep 
 grep -q "fake-apns ready" "$P/fake.out" || { cat "$P/fake.err"; exit 1; }
 ORIGIN=$(sed -n 's/.* origin=\([^ ]*\).*/\1/p' "$P/fake.out")
 
-NTF_PUSHER_DATABASE_URL=$NTF_DATABASE_URL NTF_PUSHER_REDIS_URL=$NTF_REDIS_URL \
-NTF_PUSHER_DATABASE_SECRET_KEY_FILE=$RUN/etc/server_secret.key \
-NTF_PUSHER_APNS_KEY_FILE=$P/apns_key.p8 NTF_PUSHER_APNS_KEY_ID=FAKEKEY123 \
-NTF_PUSHER_APNS_TEAM_ID=FAKETEAM12 NTF_PUSHER_APNS_PRODUCTION_URL=$ORIGIN \
-NTF_PUSHER_APNS_SANDBOX_URL=$ORIGIN NTF_PUSHER_APNS_TEST_URL=$ORIGIN \
-NTF_PUSHER_APNS_CA_FILE=$P/apns_ca.pem NTF_PUSHER_ADMIN_PORT=0 NTF_PUSHER_CRON_ENABLED=false \
-NTF_PUSHER_LOG_LEVEL=warn LD_PRELOAD=${PUSHER_LD_PRELOAD:-} \
-  "$BIN/services/pusher/ntf-pusher" > "$P/pusher.out" 2> "$P/pusher.err" &
-PUSHER_PID=$!
-for _ in $(seq 100); do grep -q "ntf-pusher ready" "$P/pusher.out" && break; sleep 0.1; done
-grep -q "ntf-pusher ready" "$P/pusher.out" || { cat "$P/pusher.err"; exit 1; }
+# start_pusher SUFFIX: one ntf-pusher on the fake (output in $P/pusher$SUFFIX.{out,err}); sets
+# PUSHER_PID. WAIT_READY=0 returns at once.
+start_pusher() {
+  NTF_PUSHER_DATABASE_URL=$NTF_DATABASE_URL NTF_PUSHER_REDIS_URL=$NTF_REDIS_URL \
+  NTF_PUSHER_DATABASE_SECRET_KEY_FILE=$RUN/etc/server_secret.key \
+  NTF_PUSHER_APNS_KEY_FILE=$P/apns_key.p8 NTF_PUSHER_APNS_KEY_ID=FAKEKEY123 \
+  NTF_PUSHER_APNS_TEAM_ID=FAKETEAM12 NTF_PUSHER_APNS_PRODUCTION_URL=$ORIGIN \
+  NTF_PUSHER_APNS_SANDBOX_URL=$ORIGIN NTF_PUSHER_APNS_TEST_URL=$ORIGIN \
+  NTF_PUSHER_APNS_CA_FILE=$P/apns_ca.pem NTF_PUSHER_ADMIN_PORT=0 NTF_PUSHER_CRON_ENABLED=false \
+  NTF_PUSHER_LOG_LEVEL=warn LD_PRELOAD=${PUSHER_LD_PRELOAD:-} \
+    "$BIN/services/pusher/ntf-pusher" > "$P/pusher$1.out" 2> "$P/pusher$1.err" &
+  PUSHER_PID=$!
+  [[ ${WAIT_READY:-1} == 0 ]] && return 0
+  for _ in $(seq 100); do grep -q "ntf-pusher ready" "$P/pusher$1.out" && break; sleep 0.1; done
+  grep -q "ntf-pusher ready" "$P/pusher$1.out" || { cat "$P/pusher$1.err"; exit 1; }
+}
+start_pusher ""
 
 "$PBENCH" tokens --database-url "$NTF_DATABASE_URL" --seal-key-file "$RUN/etc/server_secret.key" \
   --count "${PUSHER_BENCH_TOKENS:-10000}" --out "$P/tokens.txt"
@@ -137,6 +155,7 @@ if [[ -n ${PUSHER_PERF:-} ]]; then
   PERF_PID=$!
 fi
 pusher0=$(ticks "$PUSHER_PID"); fake0=$(ticks "$FAKE_PID"); thread_ticks "$PUSHER_PID" > "$P/threads0"
+redis_calls > "$P/redis0"
 pg0=$(ticks_of_tree "$NTF_PG_PID"); redis0=$(ticks "$NTF_REDIS_PID"); t0=$(date +%s.%N)
 { time "$PBENCH" load --redis-url "$NTF_REDIS_URL" --tokens "$P/tokens.txt" \
   --jobs "${PUSHER_BENCH_JOBS:-100000}" --jobs-out "$P/jobs-max.txt" 2> "$P/load.err"; } \
@@ -145,6 +164,7 @@ cat "$P/load.err" >&2
 t1=$(date +%s.%N); pusher1=$(ticks "$PUSHER_PID"); fake1=$(ticks "$FAKE_PID")
 thread_ticks "$PUSHER_PID" > "$P/threads1"
 pg1=$(ticks_of_tree "$NTF_PG_PID"); redis1=$(ticks "$NTF_REDIS_PID")
+redis_calls > "$P/redis1"
 if [[ -n ${PERF_PID:-} ]]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; PERF_PID=; fi
 loader=$(awk -v hz="$HZ" '{ printf "%d", ($1 + $2) * hz }' "$P/load.time")
 cpu_line "max-rate load" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')" \
@@ -154,11 +174,37 @@ wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 join "$P/threads0" "$P/threads1" | awk -v hz="$HZ" -v w="$wall" '
   $3 - $2 > 0 { out = out sprintf(" %s %.2f", $1, ($3 - $2) / hz / w) }
   END { print "[cpu] ntf-pusher threads (cores):" out }'
+redis_line "max-rate load (loader's XADDs and XINFO polls included)" "${PUSHER_BENCH_JOBS:-100000}" \
+  "$P/redis0" "$P/redis1"
 "$PBENCH" load --redis-url "$NTF_REDIS_URL" --tokens "$P/tokens.txt" \
   --jobs "${PUSHER_BENCH_RATE_JOBS:-50000}" --rate "${PUSHER_BENCH_RATE:-5000}" \
   --jobs-out "$P/jobs-rate.txt"
+kill -TERM "$PUSHER_PID"; wait "$PUSHER_PID" || true; PUSHER_PID=
+
+# A backlog: the jobs are in the stream (group `pushers` exists) before a fresh pusher starts,
+# so nothing competes with it but the fake, Redis and PostgreSQL. pushes/s = jobs / (first read
+# -> last XACK), polled by `drain`; CPU over the same span (the pusher's from its start).
+echo "[bench] ntf-pusher on a backlog of ${PUSHER_BENCH_JOBS:-100000} jobs queued before it started"
+"$PBENCH" load --redis-url "$NTF_REDIS_URL" --tokens "$P/tokens.txt" \
+  --jobs "${PUSHER_BENCH_JOBS:-100000}" --wait 0 --jobs-out "$P/jobs-backlog.txt"
+"$PBENCH" drain --redis-url "$NTF_REDIS_URL" --jobs "${PUSHER_BENCH_JOBS:-100000}" \
+  > "$P/drain.out" &
+DRAIN_PID=$!
+fake0=$(ticks "$FAKE_PID"); pg0=$(ticks_of_tree "$NTF_PG_PID"); redis0=$(ticks "$NTF_REDIS_PID")
+redis_calls > "$P/redis2"; t0=$(date +%s.%N)
+WAIT_READY=0 start_pusher "-backlog"
+wait "$DRAIN_PID" || true; DRAIN_PID=
+t1=$(date +%s.%N); pusher1=$(ticks "$PUSHER_PID"); fake1=$(ticks "$FAKE_PID")
+pg1=$(ticks_of_tree "$NTF_PG_PID"); redis1=$(ticks "$NTF_REDIS_PID"); redis_calls > "$P/redis3"
+cat "$P/drain.out"
+cpu_line "backlog (pusher start -> last XACK)" \
+  "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')" \
+  "ntf-pusher=0:$pusher1" "ntf-fake-apns=$fake0:$fake1" "postgres=$pg0:$pg1" "redis=$redis0:$redis1"
+redis_line "backlog (the pusher's start and drain's XINFO polls included)" \
+  "${PUSHER_BENCH_JOBS:-100000}" "$P/redis2" "$P/redis3"
 kill -TERM "$PUSHER_PID"; wait "$PUSHER_PID" || true; PUSHER_PID=
 kill -TERM "$FAKE_PID"; wait "$FAKE_PID" || true; FAKE_PID=
 "$PBENCH" latency --dump "$P/fake.dump" --jobs-in "$P/jobs-max.txt" --label "max-rate"
 "$PBENCH" latency --dump "$P/fake.dump" --jobs-in "$P/jobs-rate.txt" \
   --label "offered ${PUSHER_BENCH_RATE:-5000}/s"
+"$PBENCH" latency --dump "$P/fake.dump" --jobs-in "$P/jobs-backlog.txt" --label "backlog" || true

@@ -6,7 +6,8 @@
 //   ntf-pusher-bench body --out FILE                              (h2load's body: a verification)
 //   ntf-pusher-bench tokens --database-url URL --seal-key-file F --count N --out FILE
 //   ntf-pusher-bench load --redis-url URL --tokens FILE --jobs N [--rate R] [--kind K]
-//                         [--stream ntf:push] [--group pushers] --jobs-out FILE
+//                         [--stream ntf:push] [--group pushers] [--wait 0] --jobs-out FILE
+//   ntf-pusher-bench drain --redis-url URL --jobs N [--stream ntf:push] [--group pushers]
 //   ntf-pusher-bench latency --dump FAKE_DUMP --jobs-in FILE [--label L]
 //
 // `tokens` inserts N ACTIVE apns_prod tokens (PgStore, secrets sealed with the server key).
@@ -14,12 +15,17 @@
 // pipelined batches, as fast as possible (--rate 0) or at R jobs/s, then polls XINFO GROUPS
 // until the group has read everything and nothing is pending: every job was sent, answered,
 // stored and XACKed. It prints jobs/s over first XADD .. last XACK, and writes
-// "<apns-id> <enqueued unix ms>" per job. `latency` joins that with the fake's --dump.
+// "<apns-id> <enqueued unix ms>" per job. With --wait 0 it only adds the jobs (the group must
+// exist; no pusher running) and exits: the backlog for `drain`. `drain`, started before the
+// pusher, polls XINFO GROUPS every millisecond: from the first sign of consumption (lag below
+// N, or something pending) to nothing left (lag 0, nothing pending), and prints jobs/s over that
+// span. `latency` joins that with the fake's --dump.
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -228,6 +234,12 @@ int Load(const Args& args) {
     sent += n;
   }
   const absl::Time added = absl::Now();
+  if (IntArg(args, "--wait", 1) == 0) {
+    std::printf("load: %lld %s jobs added in %.2f s (not waiting for a pusher)\n",
+                static_cast<long long>(jobs), kind_name.c_str(),
+                absl::ToDoubleSeconds(added - start));
+    return 0;
+  }
   const absl::Time deadline = added + absl::Seconds(IntArg(args, "--timeout", 300));
   std::pair<int64_t, int64_t> state{-1, -1};
   while (absl::Now() < deadline) {
@@ -250,6 +262,42 @@ int Load(const Args& args) {
           ? ""
           : absl::StrCat(" (TIMED OUT: pending=", state.first, " lag=", state.second, ")").c_str());
   return state.first == 0 && state.second == 0 ? 0 : 1;
+}
+
+// Waits for a pusher to consume a backlog of `--jobs` entries that `load --wait 0` added.
+int Drain(const Args& args) {
+  const int64_t jobs = IntArg(args, "--jobs", 100000);
+  const std::string stream = Arg(args, "--stream", "ntf:push");
+  const std::string group = Arg(args, "--group", "pushers");
+  redis::ConnectionOptions options;
+  options.url = Arg(args, "--redis-url");
+  absl::StatusOr<std::unique_ptr<redis::Connection>> conn = redis::Connection::Create(options);
+  if (!conn.ok()) return Fail(conn.status());
+  const absl::Time deadline = absl::Now() + absl::Seconds(IntArg(args, "--timeout", 300));
+  std::optional<absl::Time> started;
+  std::pair<int64_t, int64_t> state{-1, -1};
+  while (absl::Now() < deadline) {
+    absl::StatusOr<std::pair<int64_t, int64_t>> st = GroupState(**conn, stream, group);
+    if (!st.ok()) return Fail(st.status());
+    state = *st;
+    const absl::Time now = absl::Now();
+    if (!started && (state.first > 0 || (state.second >= 0 && state.second < jobs))) {
+      started = now;
+    }
+    if (started && state.first == 0 && state.second == 0) break;
+    absl::SleepFor(absl::Milliseconds(started ? 5 : 1));
+  }
+  const bool done = started && state.first == 0 && state.second == 0;
+  const double seconds = started ? absl::ToDoubleSeconds(absl::Now() - *started) : 0.0;
+  std::printf(
+      "drain: %lld jobs queued before the pusher started; first read -> last XACK %.2f s -> %.0f "
+      "pushes/s%s\n",
+      static_cast<long long>(jobs), seconds,
+      seconds > 0 ? static_cast<double>(jobs) / seconds : 0.0,
+      done
+          ? ""
+          : absl::StrCat(" (TIMED OUT: pending=", state.first, " lag=", state.second, ")").c_str());
+  return done ? 0 : 1;
 }
 
 int Latency(const Args& args) {
@@ -304,7 +352,7 @@ int Latency(const Args& args) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::cerr << "usage: ntf-pusher-bench jwt|body|tokens|load|latency --flag value...\n";
+    std::cerr << "usage: ntf-pusher-bench jwt|body|tokens|load|drain|latency --flag value...\n";
     return 2;
   }
   const std::string command = argv[1];
@@ -314,6 +362,7 @@ int main(int argc, char** argv) {
   if (command == "body") return ntf::bench::Body(args);
   if (command == "tokens") return ntf::bench::Tokens(args);
   if (command == "load") return ntf::bench::Load(args);
+  if (command == "drain") return ntf::bench::Drain(args);
   if (command == "latency") return ntf::bench::Latency(args);
   std::cerr << "unknown command " << command << "\n";
   return 2;

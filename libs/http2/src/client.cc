@@ -176,31 +176,40 @@ class Http2Client::Impl final : public internal::ConnectionOwner {
   }
 
   absl::Status Submit(Request request, absl::Duration timeout, ResponseCallback done) {
-    if (!done) return absl::InvalidArgumentError("Submit without a callback");
-    if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
-    auto call = std::make_unique<Call>();
-    call->request = std::move(request);
-    call->done = std::move(done);
-    call->timeout = timeout;
-    call->submitted = Clock::now();
+    absl::StatusOr<std::unique_ptr<Call>> call =
+        MakeCall(std::move(request), timeout, std::move(done));
+    if (!call.ok()) return call.status();
     absl::ReaderMutexLock lock(&mu_);
-    if (lifecycle_ != Lifecycle::kRunning) {
-      return absl::FailedPreconditionError(lifecycle_ == Lifecycle::kCreated
-                                               ? "Http2Client is not started"
-                                               : "Http2Client is shut down");
-    }
-    if (queued_.fetch_add(1, std::memory_order_relaxed) >= options_.max_pending_requests) {
-      queued_.fetch_sub(1, std::memory_order_relaxed);
-      counters_.requests_rejected.fetch_add(1, std::memory_order_relaxed);
-      return absl::ResourceExhaustedError(
-          absl::StrCat("HTTP/2 request queue full (", options_.max_pending_requests, " waiting)"));
-    }
-    counters_.requests_submitted.fetch_add(1, std::memory_order_relaxed);
-    counters_.requests_pending.fetch_add(1, std::memory_order_relaxed);
+    if (absl::Status s = Admit(); !s.ok()) return s;
     // Posted under the lock: Shutdown() cannot slip in between, so every accepted call
     // reaches the loop before BeginShutdown does.
-    asio::post(io_, [this, call = std::move(call)]() mutable { Enqueue(std::move(call)); });
+    asio::post(io_, [this, call = *std::move(call)]() mutable { Enqueue(std::move(call)); });
     return absl::OkStatus();
+  }
+
+  std::vector<absl::Status> SubmitBatch(std::vector<Http2Client::Submission> submissions) {
+    std::vector<absl::Status> statuses(submissions.size());
+    std::vector<std::unique_ptr<Call>> calls;
+    calls.reserve(submissions.size());
+    absl::ReaderMutexLock lock(&mu_);
+    for (size_t i = 0; i < submissions.size(); ++i) {
+      Http2Client::Submission& s = submissions[i];
+      absl::StatusOr<std::unique_ptr<Call>> call =
+          MakeCall(std::move(s.request), s.timeout, std::move(s.done));
+      if (call.ok()) statuses[i] = Admit();
+      if (!call.ok()) {
+        statuses[i] = call.status();
+      } else if (statuses[i].ok()) {
+        calls.push_back(*std::move(call));
+      }
+    }
+    if (!calls.empty()) {
+      // One post for the batch, under the lock like Submit().
+      asio::post(io_, [this, calls = std::move(calls)]() mutable {
+        for (std::unique_ptr<Call>& call : calls) Enqueue(std::move(call));
+      });
+    }
+    return statuses;
   }
 
   void RetireConnection(uint64_t connection_id) {
@@ -258,6 +267,36 @@ class Http2Client::Impl final : public internal::ConnectionOwner {
   };
 
   // ---- requests ------------------------------------------------------------------------------
+
+  static absl::StatusOr<std::unique_ptr<Call>> MakeCall(Request request, absl::Duration timeout,
+                                                        ResponseCallback done) {
+    if (!done) return absl::InvalidArgumentError("Submit without a callback");
+    if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
+    auto call = std::make_unique<Call>();
+    call->request = std::move(request);
+    call->done = std::move(done);
+    call->timeout = timeout;
+    call->submitted = Clock::now();
+    return call;
+  }
+
+  // Takes a place in the queue for one call: OK, or why not. Caller holds mu_ (shared).
+  absl::Status Admit() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+    if (lifecycle_ != Lifecycle::kRunning) {
+      return absl::FailedPreconditionError(lifecycle_ == Lifecycle::kCreated
+                                               ? "Http2Client is not started"
+                                               : "Http2Client is shut down");
+    }
+    if (queued_.fetch_add(1, std::memory_order_relaxed) >= options_.max_pending_requests) {
+      queued_.fetch_sub(1, std::memory_order_relaxed);
+      counters_.requests_rejected.fetch_add(1, std::memory_order_relaxed);
+      return absl::ResourceExhaustedError(
+          absl::StrCat("HTTP/2 request queue full (", options_.max_pending_requests, " waiting)"));
+    }
+    counters_.requests_submitted.fetch_add(1, std::memory_order_relaxed);
+    counters_.requests_pending.fetch_add(1, std::memory_order_relaxed);
+    return absl::OkStatus();
+  }
 
   void Enqueue(std::unique_ptr<Call> call) {
     call->id = ++next_call_id_;
@@ -668,6 +707,10 @@ absl::Status Http2Client::Submit(Request request, absl::Duration timeout, Respon
 
 absl::Status Http2Client::Submit(Request request, ResponseCallback done) {
   return impl_->Submit(std::move(request), impl_->options().request_timeout, std::move(done));
+}
+
+std::vector<absl::Status> Http2Client::SubmitBatch(std::vector<Submission> submissions) {
+  return impl_->SubmitBatch(std::move(submissions));
 }
 
 absl::StatusOr<Response> Http2Client::Send(Request request, absl::Duration timeout) {

@@ -523,6 +523,69 @@ TEST_F(Http2Test, FullQueueRejectsImmediately) {
   EXPECT_EQ(client->stats().requests_submitted, 3u);
 }
 
+TEST_F(Http2Test, SubmitBatchSendsEachAcceptedRequestAndRefusesTheRest) {
+  ServerOptions server_options = BaseServerOptions();
+  server_options.max_concurrent_streams = 1;
+  StartServer(
+      [](const Request& request, Responder responder) {
+        responder.RespondAfter(absl::Milliseconds(50),
+                               Response{.status = 200, .body = request.path + ":" + request.body});
+      },
+      server_options);
+  ClientOptions options = BaseClientOptions();
+  options.max_connections = 1;
+  options.max_pending_requests = 3;
+  auto client = StartClient(options);
+
+  // Five requests in one batch: an invalid one, three that fit the queue, one beyond it.
+  Results results;
+  bool refused_called = false;
+  std::vector<Http2Client::Submission> batch;
+  batch.push_back({.request = Request{.method = "POST", .path = "/0", .body = "a"},
+                   .timeout = absl::Seconds(10),
+                   .done = results.Callback()});
+  batch.push_back({.request = Request{.method = "", .path = "/bad"},
+                   .timeout = absl::Seconds(10),
+                   .done = [&](absl::StatusOr<Response>) { refused_called = true; }});
+  batch.push_back({.request = Request{.method = "POST", .path = "/1", .body = "b"},
+                   .timeout = absl::Seconds(10),
+                   .done = results.Callback()});
+  batch.push_back({.request = Get("/2"), .timeout = absl::Seconds(10), .done = results.Callback()});
+  batch.push_back({.request = Get("/3"),
+                   .timeout = absl::Seconds(10),
+                   .done = [&](absl::StatusOr<Response>) { refused_called = true; }});
+  std::vector<absl::Status> statuses = client->SubmitBatch(std::move(batch));
+  ASSERT_EQ(statuses.size(), 5u);
+  EXPECT_TRUE(statuses[0].ok()) << statuses[0];
+  EXPECT_TRUE(absl::IsInvalidArgument(statuses[1])) << statuses[1];
+  EXPECT_TRUE(statuses[2].ok()) << statuses[2];
+  EXPECT_TRUE(statuses[3].ok()) << statuses[3];
+  EXPECT_TRUE(absl::IsResourceExhausted(statuses[4])) << statuses[4];
+
+  std::vector<absl::StatusOr<Response>> all = results.Wait(3);
+  ASSERT_EQ(all.size(), 3u);
+  std::vector<std::string> bodies;
+  for (const auto& r : all) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    bodies.push_back(r->body);
+  }
+  // In order: one stream at a time, FIFO.
+  EXPECT_EQ(bodies, (std::vector<std::string>{"/0:a", "/1:b", "/2:"}));
+  EXPECT_FALSE(refused_called);
+  EXPECT_EQ(client->stats().requests_submitted, 3u);
+  EXPECT_EQ(client->stats().requests_rejected, 1u);
+
+  EXPECT_TRUE(client->SubmitBatch({}).empty());
+  client->Shutdown(absl::Seconds(5));
+  std::vector<Http2Client::Submission> late;
+  late.push_back(
+      {.request = Get("/late"), .done = [&](absl::StatusOr<Response>) { refused_called = true; }});
+  std::vector<absl::Status> after = client->SubmitBatch(std::move(late));
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_TRUE(absl::IsFailedPrecondition(after[0])) << after[0];
+  EXPECT_FALSE(refused_called);
+}
+
 // ---- TLS ----------------------------------------------------------------------------------------
 
 TEST_F(Http2Test, WrongCaFailsCertificateVerification) {

@@ -152,14 +152,15 @@ absl::StatusOr<int64_t> HiredisStreamClient::Len(std::string_view stream,
 
 absl::StatusOr<std::string> HiredisStreamClient::DeadLetter(
     std::string_view stream, std::string_view group, std::string_view id,
-    std::string_view dead_stream, const Fields& fields, const CommandOptions& options) {
+    std::string_view dead_stream, const Fields& fields, const PublishOptions& publish,
+    const CommandOptions& options) {
   const Fields* one = &fields;
   if (absl::Status valid = ValidatePublish(dead_stream, absl::MakeConstSpan(one, 1)); !valid.ok()) {
     return valid;
   }
   const std::vector<std::vector<std::string>> commands = {
       {"MULTI"},
-      XaddArgs(dead_stream, fields, PublishOptions{}),
+      XaddArgs(dead_stream, fields, publish),
       XackArgs(stream, group, {std::string(id)}),
       {"EXEC"},
   };

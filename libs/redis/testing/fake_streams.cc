@@ -336,7 +336,9 @@ absl::StatusOr<int64_t> FakeStreams::Len(std::string_view stream, const CommandO
 absl::StatusOr<std::string> FakeStreams::DeadLetter(std::string_view stream, std::string_view group,
                                                     std::string_view id,
                                                     std::string_view dead_stream,
-                                                    const Fields& fields, const CommandOptions&) {
+                                                    const Fields& fields,
+                                                    const PublishOptions& publish,
+                                                    const CommandOptions&) {
   absl::MutexLock lock(&mu_);
   if (absl::Status s = Enter("DeadLetter"); !s.ok()) return s;
   const Fields* one = &fields;
@@ -344,7 +346,7 @@ absl::StatusOr<std::string> FakeStreams::DeadLetter(std::string_view stream, std
     return v;
   }
   if (!ParseId(id, 0)) return InvalidId("XACK");
-  std::string dead_id = AddLocked(streams_[std::string(dead_stream)], fields, 0);
+  std::string dead_id = AddLocked(streams_[std::string(dead_stream)], fields, publish.max_len);
   const std::string ids[] = {std::string(id)};
   AckLocked(stream, group, ids);
   published_.SignalAll();

@@ -214,7 +214,7 @@ TEST_F(HiredisStreamClientTest, ErrorRepliesCarryTheServerMessage) {
 TEST_F(HiredisStreamClientTest, DeadLetterOnWrongTypeReportsTheFailingCommand) {
   ASSERT_TRUE(admin_->Command({"SET", prefix_ + "str", "x"}, CommandOptions{}).ok());
   absl::StatusOr<std::string> id = admin_->DeadLetter(prefix_ + "s", "g", "1-0", prefix_ + "str",
-                                                      {{"k", "v"}}, CommandOptions{});
+                                                      {{"k", "v"}}, {}, CommandOptions{});
   EXPECT_EQ(id.status().code(), absl::StatusCode::kFailedPrecondition) << id.status();
   EXPECT_THAT(id.status().message(), HasSubstr("XADD"));
 }

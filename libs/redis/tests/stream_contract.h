@@ -351,7 +351,7 @@ TYPED_TEST_P(StreamContractTest, DeadLetterMovesEntryAndAcksIt) {
   fields.emplace_back("reason", "too many attempts");
   fields.emplace_back("source_id", read[0].id);
   absl::StatusOr<std::string> dead_id =
-      this->con().DeadLetter(this->stream_, this->kGroup, read[0].id, dead, fields, this->cmd_);
+      this->con().DeadLetter(this->stream_, this->kGroup, read[0].id, dead, fields, {}, this->cmd_);
   ASSERT_TRUE(dead_id.ok()) << dead_id.status();
 
   EXPECT_EQ(*this->con().Len(dead, this->cmd_), 1);
@@ -372,10 +372,59 @@ TYPED_TEST_P(StreamContractTest, DeadLetterMovesEntryAndAcksIt) {
   EXPECT_EQ((*dead_entries)[0].fields, fields);
 
   EXPECT_EQ(this->con()
-                .DeadLetter(this->stream_, this->kGroup, read[1].id, dead, Fields{}, this->cmd_)
+                .DeadLetter(this->stream_, this->kGroup, read[1].id, dead, Fields{}, {}, this->cmd_)
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+TYPED_TEST_P(StreamContractTest, DeadLetterMaxLenBoundsTheDeadStream) {
+  ASSERT_TRUE(this->con().EnsureGroup(this->stream_, this->kGroup, "0", this->cmd_).ok());
+  this->PublishJobs(1000);
+  std::vector<StreamEntry> read = this->Read("a", 1000);
+  ASSERT_EQ(read.size(), 1000u);
+
+  const std::string dead = this->env_.Key("dead");
+  PublishOptions bounded;
+  bounded.max_len = 100;
+  std::string last_dead_id;
+  for (const StreamEntry& entry : read) {
+    absl::StatusOr<std::string> dead_id = this->con().DeadLetter(
+        this->stream_, this->kGroup, entry.id, dead, entry.fields, bounded, this->cmd_);
+    ASSERT_TRUE(dead_id.ok()) << dead_id.status();
+    last_dead_id = *dead_id;
+  }
+  absl::StatusOr<int64_t> len = this->con().Len(dead, this->cmd_);
+  ASSERT_TRUE(len.ok());
+  EXPECT_GE(*len, 100);
+  EXPECT_LE(*len, 200);  // "~": whole macro-nodes (100 entries by default)
+  // Every entry was still acknowledged, and the newest dead letter is kept.
+  absl::StatusOr<PendingSummary> pending =
+      this->con().Pending(this->stream_, this->kGroup, this->cmd_);
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(pending->count, 0);
+  ASSERT_TRUE(this->con().EnsureGroup(dead, "ops", "0", this->cmd_).ok());
+  ReadGroupOptions all;
+  all.count = 1000;
+  absl::StatusOr<std::vector<StreamEntry>> kept =
+      this->con().ReadGroup(dead, "ops", "tool", all, this->cmd_);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  ASSERT_FALSE(kept->empty());
+  EXPECT_EQ(kept->back().id, last_dead_id);
+  EXPECT_EQ(kept->back().fields, read.back().fields);
+
+  // max_len 0: unbounded, as before.
+  const std::string unbounded = this->env_.Key("dead_unbounded");
+  this->PublishJobs(300, 1000);
+  std::vector<StreamEntry> more = this->Read("a", 300);
+  ASSERT_EQ(more.size(), 300u);
+  for (const StreamEntry& entry : more) {
+    ASSERT_TRUE(this->con()
+                    .DeadLetter(this->stream_, this->kGroup, entry.id, unbounded, entry.fields, {},
+                                this->cmd_)
+                    .ok());
+  }
+  EXPECT_EQ(*this->con().Len(unbounded, this->cmd_), 300);
 }
 
 TYPED_TEST_P(StreamContractTest, BlockingReadWakesOnPublishOrTimesOut) {
@@ -435,7 +484,7 @@ REGISTER_TYPED_TEST_SUITE_P(StreamContractTest, PublishesThousandEntriesInOneCal
                             HistoryReadReturnsOwnPendingEntriesAndCountsDelivery,
                             AutoClaimTakesOverEntriesOfADeadConsumer, AutoClaimPagesWithCursor,
                             PendingEntriesFiltersByIdleConsumerAndRange,
-                            DeadLetterMovesEntryAndAcksIt, BlockingReadWakesOnPublishOrTimesOut,
-                            RejectsBadArguments);
+                            DeadLetterMovesEntryAndAcksIt, DeadLetterMaxLenBoundsTheDeadStream,
+                            BlockingReadWakesOnPublishOrTimesOut, RejectsBadArguments);
 
 }  // namespace ntf::redis

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "ntf/crypto/box.h"
+#include "services/pusher/src/nonce_generator.h"
 
 namespace ntf::pusher {
 namespace {
@@ -141,7 +142,7 @@ absl::StatusOr<PushContent> BuildPushContent(const Delivery& delivery) {
   if (delivery.job.kind == PushKind::kCheckMessages) return MakeCheckMessagesContent();
   absl::StatusOr<crypto::DhSecret> secret = crypto::DhSecret::FromRaw(delivery.target->dh_secret);
   if (!secret.ok()) return secret.status();
-  const crypto::CbNonce nonce = crypto::RandomNonce();
+  const crypto::CbNonce nonce = ThreadNonce();  // a userspace CSPRNG, not a syscall per push
   if (delivery.job.kind == PushKind::kVerification) {
     return MakeVerificationContent(*secret, nonce, delivery.target->reg_code);
   }

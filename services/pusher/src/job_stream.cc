@@ -175,7 +175,9 @@ absl::Status RedisJobStream::Ack(absl::Span<const std::string> ids) {
 }
 
 absl::Status RedisJobStream::DeadLetter(std::string_view id, const redis::Fields& fields) {
-  return client_->DeadLetter(names_.stream, names_.group, id, names_.dead_stream, fields, options_)
+  return client_
+      ->DeadLetter(names_.stream, names_.group, id, names_.dead_stream, fields,
+                   redis::PublishOptions{.max_len = names_.dead_max_len}, options_)
       .status();
 }
 

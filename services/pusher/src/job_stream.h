@@ -38,6 +38,7 @@ struct JobStreamNames {
   std::string group = "pushers";
   std::string consumer = "pusher";
   std::string dead_stream = "ntf:push:dead";
+  int64_t dead_max_len = 0;  // > 0: dead-letter XADDs carry MAXLEN ~ dead_max_len
 };
 
 // One entry handed to this consumer.
@@ -101,7 +102,8 @@ class JobStream {
                                                         absl::Duration min_idle) = 0;
   // XACK.
   virtual absl::Status Ack(absl::Span<const std::string> ids) = 0;
-  // Atomically appends `fields` to the dead-letter stream and acknowledges `id`.
+  // Atomically appends `fields` to the dead-letter stream (trimmed to about
+  // JobStreamNames::dead_max_len entries when that is > 0) and acknowledges `id`.
   virtual absl::Status DeadLetter(std::string_view id, const redis::Fields& fields) = 0;
   // XCLAIM ... 0 <ids> JUSTID: resets the idle time of entries this consumer holds (no
   // delivery count increment), so ClaimIdle elsewhere does not take them.

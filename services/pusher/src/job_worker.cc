@@ -86,8 +86,9 @@ JobWorker::Depth JobWorker::depth() const {
 }
 
 void JobWorker::SenderLoop() {
+  std::vector<DeliveryPtr> taken;
+  std::vector<PushSender::Item> items;
   while (true) {
-    DeliveryPtr delivery;
     {
       absl::MutexLock lock(&mu_);
       while (true) {
@@ -111,27 +112,41 @@ void JobWorker::SenderLoop() {
         };
         mu_.AwaitWithTimeout(absl::Condition(&can_send), std::max(wait, absl::Milliseconds(1)));
       }
-      delivery = std::move(ready_.front());
-      ready_.pop_front();
-      ++in_flight_;
-      in_flight_ids_.insert(delivery->entry_id);
+      // As many as the in-flight window allows, up to send_batch: one lock, and one hand-off
+      // to the HTTP/2 I/O thread (PushSender::SendBatch), for all of them.
+      const size_t n = static_cast<size_t>(std::min<int64_t>({static_cast<int64_t>(ready_.size()),
+                                                              options_.max_in_flight - in_flight_,
+                                                              std::max(1, options_.send_batch)}));
+      for (size_t i = 0; i < n; ++i) {
+        in_flight_ids_.insert(ready_.front()->entry_id);
+        taken.push_back(std::move(ready_.front()));
+        ready_.pop_front();
+      }
+      in_flight_ += static_cast<int64_t>(n);
     }
-    if (delivery->skip != SkipReason::kNone) {
-      OnSent(std::move(delivery), SendResult{.kind = SendResult::Kind::kLocalSuccess});
-      continue;
+    for (DeliveryPtr& delivery : taken) {
+      if (delivery->skip != SkipReason::kNone) {
+        OnSent(std::move(delivery), SendResult{.kind = SendResult::Kind::kLocalSuccess});
+        continue;
+      }
+      absl::StatusOr<PushContent> content = BuildPushContent(*delivery);
+      if (!content.ok()) {
+        SendResult result;
+        result.kind = SendResult::Kind::kRejectedLocally;
+        result.error = content.status();
+        OnSent(std::move(delivery), std::move(result));
+        continue;
+      }
+      const Delivery* ref = delivery.get();
+      items.push_back({.delivery = ref,
+                       .content = *std::move(content),
+                       .done = [this, d = std::move(delivery)](SendResult result) mutable {
+                         OnSent(std::move(d), std::move(result));
+                       }});
     }
-    absl::StatusOr<PushContent> content = BuildPushContent(*delivery);
-    if (!content.ok()) {
-      SendResult result;
-      result.kind = SendResult::Kind::kRejectedLocally;
-      result.error = content.status();
-      OnSent(std::move(delivery), std::move(result));
-      continue;
-    }
-    const Delivery& ref = *delivery;
-    sender_.Send(ref, *content, [this, d = std::move(delivery)](SendResult result) mutable {
-      OnSent(std::move(d), std::move(result));
-    });
+    taken.clear();
+    if (!items.empty()) sender_.SendBatch(std::move(items));
+    items.clear();
   }
 }
 

@@ -53,6 +53,7 @@ struct JobWorkerOptions {
   int max_in_flight = 1000;  // requests awaiting an answer
   int max_held = 20000;      // jobs held in all states
   int complete_batch = 256;  // answers completed per PostgreSQL transaction / XACK
+  int send_batch = 64;       // jobs the sender takes per lock and hands to the provider at once
   // Backoff between retries of a failed PostgreSQL or Redis write.
   absl::Duration write_retry_min = absl::Milliseconds(100);
   absl::Duration write_retry_max = absl::Seconds(2);

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
@@ -47,6 +48,19 @@ class PushSender {
   // thread briefly (FCM fetches an access token when its cached one is due), so it is called
   // from the lane's own sender thread only.
   virtual void Send(const Delivery& delivery, const PushContent& content, Done done) = 0;
+
+  // One push of SendBatch(): `delivery` must stay alive until `done` runs.
+  struct Item {
+    const Delivery* delivery = nullptr;
+    PushContent content = {};
+    Done done = {};
+  };
+  // Send() for every item, with the same guarantees per item. A sender that talks HTTP/2 hands
+  // the whole batch to its client at once (Http2Client::SubmitBatch: one wake-up of the I/O
+  // thread); the default sends them one by one.
+  virtual void SendBatch(std::vector<Item> items) {
+    for (Item& item : items) Send(*item.delivery, item.content, std::move(item.done));
+  }
 
   // After the provider rejected `rejected` as a credential (APNs 403 ExpiredProviderToken, FCM
   // 401): refreshes it and returns true if retrying now is worthwhile. Never blocks on I/O.

@@ -138,7 +138,8 @@ struct PusherApp::Parts {
         JobStreamNames{.stream = config.push_stream,
                        .group = config.consumer_group,
                        .consumer = consumer,
-                       .dead_stream = config.dead_stream},
+                       .dead_stream = config.dead_stream,
+                       .dead_max_len = config.dead_max_len},
         redis::CommandOptions{.timeout = config.redis_timeout, .retries = 1});
   }
 

@@ -40,6 +40,8 @@ absl::Status PusherConfig::Validate() const {
       Positive(claim_interval, "stream.claim_interval"),
       Positive(stats_interval, "stream.stats_interval"),
       Positive(redis_timeout, "redis.timeout"),
+      dead_max_len < 0 ? absl::InvalidArgumentError("redis.dead_max_len: must be >= 0")
+                       : absl::OkStatus(),
       Range(database_pool_size, 1, 256, "database.pool_size"),
       Range(database_queue, 1, 1000000, "database.queue"),
       Range(retry_max_attempts, 1, 1000, "retry.max_attempts"),
@@ -105,6 +107,8 @@ const common::ConfigSchema<PusherConfig>& PusherConfigSchema() {
     s->Field("redis.url", &C::redis_url, "Redis URL (redis://host:port/db)")
         .Field("redis.push_stream", &C::push_stream, "stream of push jobs")
         .Field("redis.dead_stream", &C::dead_stream, "stream of jobs given up on")
+        .Field("redis.dead_max_len", &C::dead_max_len,
+               "keep about the newest this many dead letters (MAXLEN ~; 0 = unbounded)")
         .Field("redis.group", &C::consumer_group, "consumer group shared by every replica")
         .Field("redis.consumer", &C::consumer_name,
                "this replica's consumer name (empty = <hostname>-<pid>)")

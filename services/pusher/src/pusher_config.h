@@ -18,9 +18,12 @@ struct PusherConfig {
   std::string redis_url = "redis://127.0.0.1:6379/0";
   std::string push_stream = "ntf:push";       // jobs from intake and the subscriber
   std::string dead_stream = "ntf:push:dead";  // jobs that will not be delivered, for operators
-  std::string consumer_group = "pushers";     // every replica joins this group
-  std::string consumer_name = "";  // "" = <hostname>-<pid>; a stable name (pod name) lets a
-                                   // restarted replica resume its own pending jobs at once
+  // Dead-letter XADDs carry MAXLEN ~ dead_max_len: the stream keeps about the newest this many
+  // (whole macro-nodes, so a little more); 0 = unbounded.
+  int64_t dead_max_len = 1000000;
+  std::string consumer_group = "pushers";  // every replica joins this group
+  std::string consumer_name = "";          // "" = <hostname>-<pid>; a stable name (pod name) lets a
+                                           // restarted replica resume its own pending jobs at once
   absl::Duration redis_timeout = absl::Seconds(2);  // per Redis round trip
 
   // --- stream: reading, takeover, trimming ---

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
+#include "absl/strings/str_cat.h"
 #include "ntf/crypto/primitives.h"
 #include "services/pusher/src/job_worker.h"
 #include "services/pusher/tests/service_fakes.h"
@@ -211,6 +212,37 @@ TEST_F(JobWorkerTest, RespectsMaxInFlight) {
   sender_->HoldAnswers(false);
   sender_->ReleaseHeld();
   ASSERT_TRUE(stream_.WaitForAcks(5, absl::Seconds(5)));
+}
+
+TEST_F(JobWorkerTest, SenderTakesReadyJobsInBatches) {
+  Build([](const Delivery&, int) { return Answered(OutcomeKind::kDelivered); },
+        {.max_in_flight = 100, .max_held = 100, .send_batch = 4});
+  absl::Notification gate;
+  sender_->GateNextBatch(&gate);
+  Offer(Job(PushKind::kMessage, "0-0", {0}));
+  for (int i = 0; i < 2000 && sender_->batch_sizes().empty(); ++i) {
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  ASSERT_EQ(sender_->batch_sizes(), std::vector<int>{1});
+  for (int i = 1; i <= 10; ++i) Offer(Job(PushKind::kMessage, absl::StrCat(i, "-0"), {i}));
+  gate.Notify();  // the sender was busy with the first job while ten more arrived
+  ASSERT_TRUE(stream_.WaitForAcks(11, absl::Seconds(5)));
+  EXPECT_EQ(sender_->batch_sizes(), (std::vector<int>{1, 4, 4, 2}));
+  EXPECT_EQ(sender_->sends(), 11);
+}
+
+TEST_F(JobWorkerTest, BatchesNeverExceedTheInFlightWindow) {
+  Build([](const Delivery&, int) { return Answered(OutcomeKind::kDelivered); },
+        {.max_in_flight = 3, .max_held = 100, .send_batch = 64});
+  sender_->HoldAnswers(true);
+  for (int i = 0; i < 7; ++i) Offer(Job(PushKind::kMessage, absl::StrCat(i, "-0"), {i}));
+  for (int i = 0; i < 2000 && sender_->held_count() < 3; ++i) absl::SleepFor(absl::Milliseconds(1));
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_EQ(sender_->sends(), 3);
+  EXPECT_EQ(worker_->depth().in_flight, 3);
+  for (int size : sender_->batch_sizes()) EXPECT_LE(size, 3);
+  sender_->ReleaseHeld();
+  ASSERT_TRUE(stream_.WaitForAcks(7, absl::Seconds(5)));
 }
 
 TEST_F(JobWorkerTest, DrainAcknowledgesWhatIsInFlightAndReleasesTheRest) {

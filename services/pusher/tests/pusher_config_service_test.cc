@@ -11,6 +11,20 @@ TEST(PusherConfigTest, DefaultsAreValid) {
   EXPECT_EQ(config->push_stream, "ntf:push");
   EXPECT_EQ(config->consumer_group, "pushers");
   EXPECT_EQ(config->dead_stream, "ntf:push:dead");
+  EXPECT_EQ(config->dead_max_len, 1000000);
+}
+
+TEST(PusherConfigTest, DeadMaxLenFromFileAndEnvironment) {
+  absl::StatusOr<PusherConfig> config =
+      PusherConfigSchema().LoadYaml("redis:\n  dead_max_len: 5000\n", {});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->dead_max_len, 5000);
+  config = PusherConfigSchema().LoadYaml("", {{"NTF_PUSHER_REDIS_DEAD_MAX_LEN", "0"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->dead_max_len, 0);  // unbounded
+  EXPECT_FALSE(PusherConfigSchema().LoadYaml("redis:\n  dead_max_len: -1\n", {}).ok());
+  EXPECT_FALSE(PusherConfigSchema().LoadYaml("redis:\n  dead_max_len: lots\n", {}).ok());
+  EXPECT_NE(PusherConfigSchema().RenderExample().find("dead_max_len: 1000000"), std::string::npos);
 }
 
 TEST(PusherConfigTest, ExampleRendersEveryKeyAndLoadsBack) {

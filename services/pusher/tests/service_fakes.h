@@ -13,6 +13,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "services/pusher/src/job_stream.h"
 #include "services/pusher/src/push_sender.h"
 #include "services/pusher/src/push_store.h"
@@ -288,6 +289,25 @@ class FakeSender final : public PushSender {
     ++refreshes_;
     return refresh_result_;
   }
+  void SendBatch(std::vector<Item> items) override {
+    absl::Notification* gate = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      batch_sizes_.push_back(static_cast<int>(items.size()));
+      std::swap(gate, gate_);
+    }
+    if (gate != nullptr) gate->WaitForNotification();
+    PushSender::SendBatch(std::move(items));
+  }
+  // The next SendBatch waits for `gate` before sending.
+  void GateNextBatch(absl::Notification* gate) {
+    absl::MutexLock lock(&mu_);
+    gate_ = gate;
+  }
+  std::vector<int> batch_sizes() const {
+    absl::MutexLock lock(&mu_);
+    return batch_sizes_;
+  }
 
  private:
   const Script script_;
@@ -299,6 +319,8 @@ class FakeSender final : public PushSender {
   int sends_ ABSL_GUARDED_BY(mu_) = 0;
   int refreshes_ ABSL_GUARDED_BY(mu_) = 0;
   bool refresh_result_ ABSL_GUARDED_BY(mu_) = true;
+  std::vector<int> batch_sizes_ ABSL_GUARDED_BY(mu_);
+  absl::Notification* gate_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 inline SendResult Answered(OutcomeKind kind, std::string reason = "ok") {

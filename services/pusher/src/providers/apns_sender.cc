@@ -1,5 +1,7 @@
 #include "services/pusher/src/providers/apns_sender.h"
 
+#include <optional>
+
 #include "services/pusher/src/provider_request.h"
 #include "services/pusher/src/providers/provider_submit.h"
 
@@ -37,7 +39,49 @@ http2::Http2Client* ApnsSender::ClientFor(wire::PushProvider provider) const {
   }
 }
 
+// One ProviderBatch per endpoint client (at most three), submitted together.
+class ApnsSender::Batches {
+ public:
+  explicit Batches(const common::Clock& clock) : clock_(clock) {}
+  ProviderBatch& For(http2::Http2Client& client) {
+    for (auto& b : batches_) {
+      if (b && &b->client == &client) return b->batch;
+    }
+    for (auto& b : batches_) {
+      if (!b) return b.emplace(client, clock_).batch;
+    }
+    return batches_[0]->batch;  // unreachable: three endpoints at most
+  }
+  void SubmitAll() {
+    for (auto& b : batches_) {
+      if (b) b->batch.Submit();
+    }
+  }
+
+ private:
+  struct Entry {
+    Entry(http2::Http2Client& c, const common::Clock& clock) : client(c), batch(c, clock) {}
+    http2::Http2Client& client;
+    ProviderBatch batch;
+  };
+  const common::Clock& clock_;
+  std::optional<Entry> batches_[3];
+};
+
 void ApnsSender::Send(const Delivery& delivery, const PushContent& content, Done done) {
+  Batches batches(clock_);
+  Add(delivery, content, std::move(done), batches);
+  batches.SubmitAll();
+}
+
+void ApnsSender::SendBatch(std::vector<Item> items) {
+  Batches batches(clock_);
+  for (Item& item : items) Add(*item.delivery, item.content, std::move(item.done), batches);
+  batches.SubmitAll();
+}
+
+void ApnsSender::Add(const Delivery& delivery, const PushContent& content, Done done,
+                     Batches& batches) {
   const PushTarget& target = *delivery.target;
   http2::Http2Client* client = ClientFor(target.device.provider);
   if (auth_ == nullptr || client == nullptr) {
@@ -54,18 +98,17 @@ void ApnsSender::Send(const Delivery& delivery, const PushContent& content, Done
     return;
   }
   const std::string device(target.device.token.begin(), target.device.token.end());
-  SubmitProviderRequest(*client,
-                        BuildApnsRequest(content, {.device_token = device,
-                                                   .topic = topic_,
-                                                   .job_id = delivery.job.job_id,
-                                                   .enqueued_at = delivery.job.enqueued_at,
-                                                   .now = clock_.Now(),
-                                                   .provider_token = *jwt}),
-                        request_timeout_,
-                        {.provider = target.device.provider,
-                         .credential = *jwt,
-                         .registered_at = target.registered_at},
-                        clock_, std::move(done));
+  batches.For(*client).Add(BuildApnsRequest(content, {.device_token = device,
+                                                      .topic = topic_,
+                                                      .job_id = delivery.job.job_id,
+                                                      .enqueued_at = delivery.job.enqueued_at,
+                                                      .now = clock_.Now(),
+                                                      .provider_token = *jwt}),
+                           request_timeout_,
+                           {.provider = target.device.provider,
+                            .credential = *jwt,
+                            .registered_at = target.registered_at},
+                           std::move(done));
 }
 
 bool ApnsSender::RefreshAuth(wire::PushProvider /*provider*/, std::string_view rejected) {

@@ -9,6 +9,7 @@
 // the callback runs on the client's I/O thread.
 
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "ntf/common/clock.h"
@@ -33,10 +34,15 @@ class ApnsSender final : public PushSender {
 
   // ntf::pusher::PushSender
   void Send(const Delivery& delivery, const PushContent& content, Done done) override;
+  void SendBatch(std::vector<Item> items) override;
   bool RefreshAuth(wire::PushProvider provider, std::string_view rejected) override;
 
  private:
+  class Batches;
+
   http2::Http2Client* ClientFor(wire::PushProvider provider) const;
+  // Completes `done` locally, or adds the request to the batch of its endpoint.
+  void Add(const Delivery& delivery, const PushContent& content, Done done, Batches& batches);
 
   ApnsTokenProvider* const auth_;
   const ApnsEndpoints endpoints_;

@@ -4,7 +4,9 @@
 // built provider request on an Http2Client, then classifying the answer on the client's I/O
 // thread (ClassifyResponse). Thread-safe; never blocks.
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -27,6 +29,31 @@ struct ProviderCall {
   wire::PushProvider provider = wire::PushProvider::kApnsProd;
   std::string credential = {};                   // JWT / access token the request carries
   absl::Time registered_at = absl::UnixEpoch();  // the token's registration time
+};
+
+// Provider requests for one Http2Client, submitted together (Http2Client::SubmitBatch: one
+// hand-off to the I/O thread). Add() completes a request that could not be built at once;
+// Submit() hands the others over, and completes those the client refuses. Not thread-safe;
+// `client` and `clock` must outlive the callbacks.
+class ProviderBatch {
+ public:
+  ProviderBatch(http2::Http2Client& client, const common::Clock& clock)
+      : client_(client), clock_(clock) {}
+  ProviderBatch(const ProviderBatch&) = delete;
+  ProviderBatch& operator=(const ProviderBatch&) = delete;
+
+  // As SubmitProviderRequest, but the request is only queued here until Submit().
+  void Add(absl::StatusOr<HttpRequest> request, absl::Duration timeout, ProviderCall call,
+           PushSender::Done done);
+  // Submits what was added (nothing to do when empty) and clears the batch.
+  void Submit();
+  bool empty() const { return submissions_.empty(); }
+
+ private:
+  http2::Http2Client& client_;
+  const common::Clock& clock_;
+  std::vector<http2::Http2Client::Submission> submissions_;
+  std::vector<std::shared_ptr<PushSender::Done>> dones_;  // parallel to submissions_
 };
 
 // Sends `request` (as Build{Apns,Fcm}Request returned it) and calls `done` exactly once: at once

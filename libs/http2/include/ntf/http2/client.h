@@ -172,6 +172,19 @@ class Http2Client {
   // As above with options.request_timeout.
   absl::Status Submit(Request request, ResponseCallback done);
 
+  // One request of SubmitBatch().
+  struct Submission {
+    Request request;
+    absl::Duration timeout = absl::InfiniteDuration();
+    ResponseCallback done;
+  };
+  // Submit() for every submission, in order, with one hand-off to the I/O thread for all the
+  // accepted ones (one post and one wake-up instead of one per request). Returns one status per
+  // submission, with Submit()'s meanings; a submission's `done` runs exactly once, on the I/O
+  // thread, if and only if its status is OK. Requests the queue has no room for are refused
+  // (ResourceExhausted) and the ones before them stay accepted. Thread-safe, never blocks.
+  std::vector<absl::Status> SubmitBatch(std::vector<Submission> submissions);
+
   // Blocking convenience for tests and tools: Submit() and wait. Same errors (the Submit
   // ones included). Must not be called on the I/O thread (FailedPrecondition).
   absl::StatusOr<Response> Send(Request request, absl::Duration timeout);

@@ -66,10 +66,13 @@ class StreamConsumer {
 
   // Atomically (MULTI/EXEC) appends `fields` to `dead_stream` and acknowledges `id` in
   // <stream>/<group>. Returns the id of the dead-letter entry. Callers usually copy the
-  // entry's fields and add their own (reason, source id, deliveries).
+  // entry's fields and add their own (reason, source id, deliveries). `publish.max_len` > 0
+  // bounds the dead-letter stream like Publish does (XADD MAXLEN ~ n inside the transaction):
+  // its oldest entries are dropped.
   virtual absl::StatusOr<std::string> DeadLetter(std::string_view stream, std::string_view group,
                                                  std::string_view id, std::string_view dead_stream,
                                                  const Fields& fields,
+                                                 const PublishOptions& publish,
                                                  const CommandOptions& options) = 0;
 };
 

@@ -76,7 +76,7 @@ class FakeStreams final : public StreamPublisher, public StreamConsumer {
   absl::StatusOr<int64_t> Len(std::string_view stream, const CommandOptions& options) override;
   absl::StatusOr<std::string> DeadLetter(std::string_view stream, std::string_view group,
                                          std::string_view id, std::string_view dead_stream,
-                                         const Fields& fields,
+                                         const Fields& fields, const PublishOptions& publish,
                                          const CommandOptions& options) override;
 
   // A parsed stream id; public for the implementation's helpers.
