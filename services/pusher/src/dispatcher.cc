@@ -14,11 +14,6 @@ namespace {
 
 std::string Key(const wire::Bytes& b) { return std::string(b.begin(), b.end()); }
 
-// Refetch() takes back together only entries got within this fraction of claim_idle of each
-// other (one XCLAIM min-idle serves them all), and asks for this much less idleness than it
-// measured (Redis counts idle time in whole milliseconds).
-constexpr int kRefetchSpreadDivisor = 4;
-constexpr absl::Duration kRefetchIdleMargin = absl::Milliseconds(10);
 // While jobs wait for a lane (parked or refused), XREADGROUP blocks at most this long, so that
 // they move as soon as the lane has room, not a whole read_block later.
 constexpr absl::Duration kBackloggedReadBlock = absl::Milliseconds(2);
@@ -218,23 +213,16 @@ bool Dispatcher::Refetch() {
     const int64_t room = std::min<int64_t>(lane->FreeSlots(), options_.read_batch);
     if (room <= 0) continue;
     std::deque<RefusedEntry>& queue = refused->second;
-    const common::Clock::SteadyTimePoint oldest = queue.front().got_at;
-    const auto spread = common::ToSteadyDuration(options_.claim_idle / kRefetchSpreadDivisor);
-    common::Clock::SteadyTimePoint newest = oldest;
     std::vector<RefusedEntry> batch;
-    while (!queue.empty() && static_cast<int64_t>(batch.size()) < room &&
-           queue.front().got_at - oldest < spread) {
-      newest = std::max(newest, queue.front().got_at);
+    while (!queue.empty() && static_cast<int64_t>(batch.size()) < room) {
       batch.push_back(std::move(queue.front()));
       queue.pop_front();
     }
     std::vector<std::string> ids;
     ids.reserve(batch.size());
     for (const RefusedEntry& r : batch) ids.push_back(r.id);
-    // Idle at least this long means nobody claimed it since this replica got it.
-    const absl::Duration min_idle = std::max(
-        absl::ZeroDuration(), absl::FromChrono(clock_.SteadyNow() - newest) - kRefetchIdleMargin);
-    absl::StatusOr<std::vector<JobEntry>> back = stream_.Reclaim(ids, min_idle);
+    // Only what is still pending for this consumer comes back (JobStream::Reclaim).
+    absl::StatusOr<std::vector<JobEntry>> back = stream_.Reclaim(ids);
     if (!back.ok()) {
       metrics_.RedisError();
       log_.Warn("XCLAIM of refused jobs failed", {{"error", back.status()}});

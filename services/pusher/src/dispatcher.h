@@ -17,8 +17,9 @@
 // offered again as soon as the lane has room (at most max_parked_per_lane per lane). Beyond that
 // the job is let go of, but its entry id is remembered (at most max_refused_per_lane per lane):
 // when the lane has room and nothing parked, those entries are taken back by id, oldest first
-// (JobStream::Reclaim, XCLAIM with min-idle = the time since this replica got them, so an entry
-// another replica took over meanwhile is left to it), loaded again and routed. Only what falls
+// (JobStream::Reclaim: only entries still pending for this consumer, checked atomically in
+// Redis, so an entry another replica took over meanwhile is left to it), loaded again and
+// routed. Only what falls
 // out of both bounds waits claim_idle for XAUTOCLAIM. The other lanes keep getting their jobs
 // meanwhile.
 //

@@ -125,8 +125,22 @@ absl::StatusOr<JobClaim> RedisJobStream::ClaimIdle(absl::Duration min_idle, std:
   return out;
 }
 
-absl::StatusOr<std::vector<JobEntry>> RedisJobStream::Reclaim(absl::Span<const std::string> ids,
-                                                              absl::Duration min_idle) {
+// KEYS[1] stream; ARGV: group, consumer, ids in stream order. For each id still pending for this
+// consumer, XCLAIM it (min-idle 0) and collect the entry; XCLAIM drops a trimmed one from the PEL.
+constexpr std::string_view kReclaimScript = R"lua(
+local group, consumer = ARGV[1], ARGV[2]
+local out = {}
+for i = 3, #ARGV do
+  local p = redis.call('XPENDING', KEYS[1], group, ARGV[i], ARGV[i], 1)
+  if #p == 1 and p[1][2] == consumer then
+    local e = redis.call('XCLAIM', KEYS[1], group, consumer, 0, ARGV[i])
+    if e[1] then out[#out + 1] = e[1] end
+  end
+end
+return out
+)lua";
+
+absl::StatusOr<std::vector<JobEntry>> RedisJobStream::Reclaim(absl::Span<const std::string> ids) {
   if (ids.empty()) return std::vector<JobEntry>{};
   // Stream order, so that FillDeliveries' XPENDING range covers them all.
   std::vector<std::pair<ParsedId, std::string_view>> sorted;
@@ -137,8 +151,8 @@ absl::StatusOr<std::vector<JobEntry>> RedisJobStream::Reclaim(absl::Span<const s
     sorted.emplace_back(*parsed, id);
   }
   std::sort(sorted.begin(), sorted.end());
-  std::vector<std::string> argv = {"XCLAIM", names_.stream, names_.group, names_.consumer,
-                                   absl::StrCat(redis::ToRedisMillis(min_idle))};
+  std::vector<std::string> argv = {
+      "EVAL", std::string(kReclaimScript), "1", names_.stream, names_.group, names_.consumer};
   argv.reserve(argv.size() + sorted.size());
   for (const auto& [parsed, id] : sorted) argv.emplace_back(id);
   absl::StatusOr<redis::Reply> reply = client_->Command(argv, options_);

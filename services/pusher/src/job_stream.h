@@ -92,14 +92,14 @@ class JobStream {
   // with their delivery counts.
   virtual absl::StatusOr<JobClaim> ClaimIdle(absl::Duration min_idle, std::string_view cursor,
                                              int64_t count) = 0;
-  // XCLAIM <min_idle> <ids>: takes back, with their fields, entries this consumer was handed and
-  // let go of (a full lane refused them), but only those idle at least `min_idle`. Pass the time
-  // since this consumer got them: an entry another replica claimed since then has been idle for
-  // less, so it is left alone (no duplicate delivery). Entries no longer pending (acknowledged
-  // elsewhere, or trimmed: dropped from the PEL) are not returned. Deliveries are counted, as
-  // for ClaimIdle. Returned in stream order.
-  virtual absl::StatusOr<std::vector<JobEntry>> Reclaim(absl::Span<const std::string> ids,
-                                                        absl::Duration min_idle) = 0;
+  // Takes back, with their fields, entries this consumer was handed and let go of (a full lane
+  // refused them) — only those still pending for THIS consumer: an entry another replica took
+  // over meanwhile is left to it (no duplicate delivery), one acknowledged elsewhere or trimmed
+  // is not returned (a trimmed one also leaves the PEL). The check and the claim are one atomic
+  // step in Redis (a script: XPENDING of the id, then XCLAIM with min-idle 0), so it holds
+  // whatever reset the entry's idle time meanwhile (e.g. the keeper's KeepOwned). Deliveries are
+  // counted, as for ClaimIdle. Returned in stream order.
+  virtual absl::StatusOr<std::vector<JobEntry>> Reclaim(absl::Span<const std::string> ids) = 0;
   // XACK.
   virtual absl::Status Ack(absl::Span<const std::string> ids) = 0;
   // Atomically appends `fields` to the dead-letter stream (trimmed to about
@@ -138,8 +138,7 @@ class RedisJobStream final : public JobStream {
                                                        int64_t count) override;
   absl::StatusOr<JobClaim> ClaimIdle(absl::Duration min_idle, std::string_view cursor,
                                      int64_t count) override;
-  absl::StatusOr<std::vector<JobEntry>> Reclaim(absl::Span<const std::string> ids,
-                                                absl::Duration min_idle) override;
+  absl::StatusOr<std::vector<JobEntry>> Reclaim(absl::Span<const std::string> ids) override;
   absl::Status Ack(absl::Span<const std::string> ids) override;
   absl::Status DeadLetter(std::string_view id, const redis::Fields& fields) override;
   absl::Status KeepOwned(absl::Span<const std::string> ids) override;

@@ -80,10 +80,9 @@ class FakeJobStream final : public JobStream {
   }
   // Entries ReadNew handed out and not yet acknowledged come back (delivery count + 1) unless
   // TakeOverForTest gave them to another consumer; `min_idle` is recorded, not checked.
-  absl::StatusOr<std::vector<JobEntry>> Reclaim(absl::Span<const std::string> ids,
-                                                absl::Duration min_idle) override {
+  absl::StatusOr<std::vector<JobEntry>> Reclaim(absl::Span<const std::string> ids) override {
     absl::MutexLock lock(&mu_);
-    reclaims_.push_back({std::vector<std::string>(ids.begin(), ids.end()), min_idle});
+    reclaims_.push_back({std::vector<std::string>(ids.begin(), ids.end())});
     std::vector<JobEntry> out;
     for (const std::string& id : ids) {
       auto it = pending_.find(id);
@@ -95,7 +94,6 @@ class FakeJobStream final : public JobStream {
   }
   struct ReclaimCall {
     std::vector<std::string> ids;
-    absl::Duration min_idle;
   };
   std::vector<ReclaimCall> reclaims() const {
     absl::MutexLock lock(&mu_);
