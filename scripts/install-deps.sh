@@ -25,6 +25,8 @@ PACKAGES=(
   clang libclang-rt-14-dev clang-format
   # tests and benchmarks
   libbenchmark-dev nghttp2-client
+  # TLS interoperability with a stack other than OpenSSL (libs/tls gnutls_interop_test)
+  gnutls-bin
   # local stack (scripts/local-stack.sh)
   postgresql redis-server redis-tools util-linux procps
   # deployment checks (scripts/check-deploy.sh): compose, YAML lint, promtool, PyYAML
