@@ -150,6 +150,19 @@ struct PusherApp::Parts {
     }
     if (apns_auth) metrics->ApnsTokenAge(apns_auth->AgeSeconds());
     if (fcm_auth) metrics->FcmTokenExpiresIn(fcm_auth->ExpiresInSeconds());
+    for (const auto& [endpoint, client] :
+         {std::pair{"apns_production", apns_production.get()},
+          std::pair{"apns_sandbox", apns_sandbox.get()}, std::pair{"apns_test", apns_test.get()},
+          std::pair{"fcm", fcm_client.get()}, std::pair{"fcm_oauth", fcm_token_client.get()}}) {
+      if (client == nullptr) continue;
+      const http2::ClientStats s = client->stats();
+      metrics->ProviderConnections(endpoint, {.opened = s.connections_opened,
+                                              .closed = s.connections_closed,
+                                              .connect_failures = s.connect_failures,
+                                              .goaways = s.goaways_received,
+                                              .retired = s.connections_retired,
+                                              .streams_in_flight = s.streams_in_flight});
+    }
   }
 };
 

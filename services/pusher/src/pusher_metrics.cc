@@ -145,6 +145,17 @@ PusherMetrics::PusherMetrics(prometheus::Registry& registry) {
                               "Age of the oldest unacknowledged entry (0 when none)");
   dead_length_ = gauge("ntf_pusher_dead_stream_length", "Entries in the dead-letter stream");
   trimmed_ = counter("ntf_pusher_stream_trimmed_total", "Acknowledged entries trimmed away");
+  connection_events_family_ =
+      &prometheus::BuildCounter()
+           .Name("ntf_pusher_provider_connection_events_total")
+           .Help(
+               "HTTP/2 connections to a provider endpoint: opened, closed, failed to connect, "
+               "GOAWAY received, retired on the provider's word (APNs 503)")
+           .Register(registry);
+  streams_family_ = &prometheus::BuildGauge()
+                         .Name("ntf_pusher_provider_streams_in_flight")
+                         .Help("Open HTTP/2 streams to a provider endpoint")
+                         .Register(registry);
   apns_token_age_ = gauge("ntf_pusher_apns_jwt_age_seconds", "Age of the APNs provider JWT");
   fcm_token_expires_in_ = gauge("ntf_pusher_fcm_token_expires_in_seconds",
                                 "Seconds until the FCM access token expires");
@@ -221,6 +232,35 @@ void PusherMetrics::StreamStats(const JobStreamStats& stats, absl::Time now) {
 }
 
 void PusherMetrics::Trimmed(int64_t entries) { trimmed_->Increment(static_cast<double>(entries)); }
+void PusherMetrics::ProviderConnections(std::string_view endpoint, const ConnectionCounts& now) {
+  absl::MutexLock lock(&endpoints_mu_);
+  auto [it, inserted] = endpoints_.try_emplace(std::string(endpoint));
+  EndpointSeries& series = it->second;
+  if (inserted) {
+    constexpr std::array<const char*, 5> kEvents = {"opened", "closed", "connect_failed", "goaway",
+                                                    "retired"};
+    for (size_t i = 0; i < kEvents.size(); ++i) {
+      series.events[i] =
+          &connection_events_family_->Add({{"endpoint", it->first}, {"event", kEvents[i]}});
+    }
+    series.streams = &streams_family_->Add({{"endpoint", it->first}});
+  }
+  const std::array<std::pair<uint64_t, uint64_t>, 5> deltas = {{
+      {now.opened, series.last.opened},
+      {now.closed, series.last.closed},
+      {now.connect_failures, series.last.connect_failures},
+      {now.goaways, series.last.goaways},
+      {now.retired, series.last.retired},
+  }};
+  for (size_t i = 0; i < deltas.size(); ++i) {
+    if (deltas[i].first > deltas[i].second) {
+      series.events[i]->Increment(static_cast<double>(deltas[i].first - deltas[i].second));
+    }
+  }
+  series.streams->Set(static_cast<double>(now.streams_in_flight));
+  series.last = now;
+}
+
 void PusherMetrics::ApnsTokenAge(double seconds) { apns_token_age_->Set(seconds); }
 void PusherMetrics::FcmTokenExpiresIn(double seconds) { fcm_token_expires_in_->Set(seconds); }
 void PusherMetrics::CronEnqueued(int64_t n) { cron_->Increment(static_cast<double>(n)); }

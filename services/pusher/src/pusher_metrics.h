@@ -31,6 +31,17 @@ namespace ntf::pusher {
 
 struct JobStreamStats;
 
+// A snapshot of one HTTP/2 client's connection counters (http2::ClientStats, monotonic except
+// streams_in_flight), for ProviderConnections().
+struct ConnectionCounts {
+  uint64_t opened = 0;
+  uint64_t closed = 0;
+  uint64_t connect_failures = 0;
+  uint64_t goaways = 0;
+  uint64_t retired = 0;
+  int64_t streams_in_flight = 0;
+};
+
 // The final (or, for kRetry, intermediate) result of one delivery attempt.
 enum class PushResult {
   kDelivered,     // the provider accepted it (apns_null: accepted without sending)
@@ -80,6 +91,10 @@ class PusherMetrics {
   void LaneDepth(Lane lane, int64_t queued, int64_t in_flight, int64_t backing_off);
   void StreamStats(const JobStreamStats& stats, absl::Time now);
   void Trimmed(int64_t entries);
+  // The connection counters of the HTTP/2 client for `endpoint` ("apns_production",
+  // "apns_sandbox", "apns_test", "fcm", "fcm_oauth"): counters advance by the change since the
+  // previous snapshot of that endpoint. Called from one thread (the stats task).
+  void ProviderConnections(std::string_view endpoint, const ConnectionCounts& now);
   void ApnsTokenAge(double seconds);
   void FcmTokenExpiresIn(double seconds);
   void CronEnqueued(int64_t n);
@@ -116,6 +131,16 @@ class PusherMetrics {
   prometheus::Gauge* oldest_pending_age_ = nullptr;
   prometheus::Gauge* dead_length_ = nullptr;
   prometheus::Counter* trimmed_ = nullptr;
+  struct EndpointSeries {
+    std::array<prometheus::Counter*, 5>
+        events{};  // opened, closed, connect_failed, goaway, retired
+    prometheus::Gauge* streams = nullptr;
+    ConnectionCounts last;
+  };
+  prometheus::Family<prometheus::Counter>* connection_events_family_ = nullptr;
+  prometheus::Family<prometheus::Gauge>* streams_family_ = nullptr;
+  absl::Mutex endpoints_mu_;
+  absl::flat_hash_map<std::string, EndpointSeries> endpoints_ ABSL_GUARDED_BY(endpoints_mu_);
   prometheus::Gauge* apns_token_age_ = nullptr;
   prometheus::Gauge* fcm_token_expires_in_ = nullptr;
   prometheus::Counter* cron_ = nullptr;

@@ -43,6 +43,32 @@ TEST(PusherMetricsTest, ProviderAnswersAndLatency) {
       std::string::npos);
 }
 
+TEST(PusherMetricsTest, ProviderConnectionEventsAdvanceByTheChangeBetweenSnapshots) {
+  prometheus::Registry registry;
+  PusherMetrics metrics(registry);
+  metrics.ProviderConnections("apns_production", {.opened = 2, .streams_in_flight = 40});
+  metrics.ProviderConnections("apns_production", {.opened = 3,
+                                                  .closed = 1,
+                                                  .connect_failures = 4,
+                                                  .goaways = 1,
+                                                  .retired = 1,
+                                                  .streams_in_flight = 7});
+  metrics.ProviderConnections("fcm", {.opened = 1});
+  const std::string text = Scrape(registry);
+  for (
+      const char* line : {
+          R"(ntf_pusher_provider_connection_events_total{endpoint="apns_production",event="opened"} 3)",
+          R"(ntf_pusher_provider_connection_events_total{endpoint="apns_production",event="closed"} 1)",
+          R"(ntf_pusher_provider_connection_events_total{endpoint="apns_production",event="connect_failed"} 4)",
+          R"(ntf_pusher_provider_connection_events_total{endpoint="apns_production",event="goaway"} 1)",
+          R"(ntf_pusher_provider_connection_events_total{endpoint="apns_production",event="retired"} 1)",
+          R"(ntf_pusher_provider_streams_in_flight{endpoint="apns_production"} 7)",
+          R"(ntf_pusher_provider_connection_events_total{endpoint="fcm",event="opened"} 1)",
+      }) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << "\n" << text;
+  }
+}
+
 TEST(PusherMetricsTest, StreamGaugesAndTokenAges) {
   prometheus::Registry registry;
   PusherMetrics metrics(registry);
