@@ -561,6 +561,8 @@ struct AcceptorState {
   bool stopped = false;
   // Connections still in their handshake, so Stop() can abandon them.
   std::unordered_set<Impl*> handshaking;
+  // Handshake coroutines spawned and not yet finished (options.max_handshakes).
+  int handshakes_in_progress = 0;
 };
 
 }  // namespace internal
@@ -570,6 +572,11 @@ namespace {
 using internal::AcceptorState;
 
 asio::awaitable<void> ServerHandshake(std::shared_ptr<AcceptorState> state, Tcp::socket socket) {
+  // Frees the slot AcceptLoop took, however this coroutine ends (or is destroyed unfinished).
+  struct Slot {
+    AcceptorState* state;
+    ~Slot() { --state->handshakes_in_progress; }
+  } slot{state.get()};
   try {
     SetTcpOptions(socket, /*keepalive=*/false);
     asio::error_code ec;
@@ -636,6 +643,14 @@ asio::awaitable<void> AcceptLoop(std::shared_ptr<AcceptorState> state) {
         co_await pause.async_wait(Redirect(ec));
         continue;
       }
+      const int limit = state->options.max_handshakes;
+      if (limit > 0 && state->handshakes_in_progress >= limit) {
+        socket.close(ec);
+        state->ReportError(absl::ResourceExhaustedError(
+            absl::StrCat(limit, " TLS handshakes in progress: connection refused")));
+        continue;
+      }
+      ++state->handshakes_in_progress;
       asio::co_spawn(state->acceptor.get_executor(), ServerHandshake(state, std::move(socket)),
                      asio::detached);
     }

@@ -477,6 +477,38 @@ TEST_F(TlsLoopbackTest, ServerHandshakeTimesOutWhenPeerNeverSpeaks) {
   EXPECT_TRUE(server_conns_.empty());
 }
 
+TEST_F(TlsLoopbackTest, HandshakesBeyondTheLimitAreRefusedAtOnce) {
+  testing::TestPki pki = MakeTestPki(KeyAlgorithm::kEd25519, KeyAlgorithm::kEd25519);
+  StartServer(pki, {kNtfAlpn}, {.handshake_timeout = absl::Seconds(30), .max_handshakes = 2});
+  const Tcp::endpoint server(asio::ip::make_address("127.0.0.1"), acceptor_->port());
+  // Two silent peers hold both handshake slots.
+  std::vector<std::unique_ptr<Tcp::socket>> silent;
+  for (int i = 0; i < 2; ++i) {
+    silent.push_back(std::make_unique<Tcp::socket>(io_));
+    asio::error_code ec;
+    silent.back()->connect(server, ec);
+    ASSERT_FALSE(ec) << ec.message();
+  }
+  for (int i = 0; i < 20; ++i) io_.poll();  // the acceptor takes them
+  // A real client now is refused at once, not after the 30 s handshake timeout.
+  absl::StatusOr<TlsConnectionPtr> refused =
+      Connect({.key_hash = pki.fingerprint, .alpn = kNtfAlpn, .timeout = absl::Seconds(5)});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_TRUE(absl::IsUnavailable(refused.status())) << refused.status();
+  ASSERT_FALSE(server_errors_.empty());
+  EXPECT_TRUE(absl::IsResourceExhausted(server_errors_[0])) << server_errors_[0];
+  EXPECT_THAT(server_errors_[0].message(), HasSubstr("2 TLS handshakes in progress"));
+
+  // One silent peer leaves: its slot is free again and a client gets through.
+  silent[0]->close();
+  silent.erase(silent.begin());
+  ASSERT_TRUE(RunUntil(io_, [&] { return server_errors_.size() >= 2; }));  // its handshake ended
+  absl::StatusOr<TlsConnectionPtr> accepted =
+      Connect({.key_hash = pki.fingerprint, .alpn = kNtfAlpn});
+  ASSERT_TRUE(accepted.ok()) << accepted.status();
+  EXPECT_EQ(server_conns_.size(), 1u);
+}
+
 TEST_F(TlsLoopbackTest, ClientConnectTimesOutWhenServerNeverSpeaks) {
   // A plain TCP listener: the kernel completes the TCP handshake, nobody answers ClientHello.
   Tcp::acceptor mute(io_, Tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));

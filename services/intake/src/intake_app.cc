@@ -122,7 +122,8 @@ int RunIntake(const IntakeConfig& config, const common::Logger& log) {
                     .port = static_cast<uint16_t>(config.listen_port),
                     .event_loops = config.event_loops,
                     .handshake_timeout = config.handshake_timeout,
-                    .idle_timeout = config.idle_timeout},
+                    .idle_timeout = config.idle_timeout,
+                    .max_handshakes = config.max_handshakes},
                    *tls_context, *std::move(signing_key), executor, metrics);
 
   observability::AdminServer admin(

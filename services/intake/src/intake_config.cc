@@ -20,6 +20,7 @@ absl::Status IntakeConfig::Validate() const {
     return absl::InvalidArgumentError("redis.url: must start with redis://");
   }
   if (push_stream.empty()) return absl::InvalidArgumentError("redis.push_stream: required");
+  if (max_handshakes < 1) return absl::InvalidArgumentError("listen.max_handshakes: must be >= 1");
   if (handshake_timeout <= absl::ZeroDuration() || idle_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("listen: timeouts must be positive");
   }
@@ -35,6 +36,8 @@ const common::ConfigSchema<IntakeConfig>& IntakeConfigSchema() {
         .Field("listen.event_loops", &C::event_loops, "I/O threads serving connections")
         .Field("listen.handshake_timeout", &C::handshake_timeout, "TLS + NTF handshake budget")
         .Field("listen.idle_timeout", &C::idle_timeout, "close connections silent this long")
+        .Field("listen.max_handshakes", &C::max_handshakes,
+               "TLS handshakes in progress per event loop before new connections are refused")
         .Field("tls.server_cert", &C::tls_server_cert, "online certificate (PEM)")
         .Field("tls.ca_cert", &C::tls_ca_cert, "identity CA certificate (PEM)")
         .Field("tls.server_key", &C::tls_server_key, "online private key (PEM)")

@@ -20,6 +20,7 @@ struct IntakeConfig {
   int event_loops = 2;                  // I/O threads; connections are spread across them
   absl::Duration handshake_timeout = absl::Seconds(60);  // TLS + NTF handshake budget
   absl::Duration idle_timeout = absl::Hours(1);          // close a connection silent for this long
+  int max_handshakes = 1000;  // TLS handshakes in progress per event loop; more are refused
 
   // --- tls: files written by `ntfctl init` ---
   std::string tls_server_cert = "/etc/simplex-ntf/server.crt";  // online certificate

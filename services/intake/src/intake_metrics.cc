@@ -11,7 +11,8 @@ namespace {
 constexpr std::array<std::string_view, 7> kResultNames = {"ok",    "AUTH",     "CMD",  "QUOTA",
                                                           "STORE", "INTERNAL", "other"};
 constexpr std::array<std::string_view, static_cast<size_t>(HandshakeFailure::kCount)>
-    kHandshakeNames = {"tls", "timeout", "bad_client_hello", "wrong_key_hash", "version"};
+    kHandshakeNames = {"tls",     "timeout", "bad_client_hello", "wrong_key_hash",
+                       "version", "overload"};
 
 double Seconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double>(d).count();

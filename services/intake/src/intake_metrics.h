@@ -19,7 +19,15 @@ class Registry;
 
 namespace ntf::intake {
 
-enum class HandshakeFailure { kTls, kTimeout, kBadClientHello, kWrongKeyHash, kVersion, kCount };
+enum class HandshakeFailure {
+  kTls,
+  kTimeout,
+  kBadClientHello,
+  kWrongKeyHash,
+  kVersion,
+  kOverload,  // refused: listen.max_handshakes were in progress
+  kCount
+};
 
 class IntakeMetrics {
  public:

@@ -19,6 +19,13 @@
 namespace ntf::intake {
 namespace {
 
+// The metrics reason of a failed TLS accept or handshake (TlsAcceptor's error handler).
+HandshakeFailure TlsFailureReason(const absl::Status& error) {
+  if (absl::IsDeadlineExceeded(error)) return HandshakeFailure::kTimeout;
+  if (absl::IsResourceExhausted(error)) return HandshakeFailure::kOverload;
+  return HandshakeFailure::kTls;
+}
+
 // Runs the executor and resumes the awaiting coroutine on `ex` with the answers. Deliberately
 // not a coroutine itself: gcc 12 double-destroys by-value parameters moved out of a coroutine
 // frame into a lambda (seen as a double free), so the commands travel as an initiation argument.
@@ -216,6 +223,7 @@ absl::Status NtfServer::Start() {
         tls::AcceptorOptions{.host = options_.host,
                              .port = port,
                              .handshake_timeout = options_.handshake_timeout,
+                             .max_handshakes = options_.max_handshakes,
                              .reuse_port = options_.event_loops > 1});
     if (!acceptor.ok()) return acceptor.status();
     loop->acceptor = *std::move(acceptor);
@@ -228,7 +236,7 @@ absl::Status NtfServer::Start() {
           asio::co_spawn(l->io, Session::Run(std::make_shared<Session>(*this, *l, std::move(conn))),
                          asio::detached);
         },
-        [this](const absl::Status&) { metrics_.HandshakeFailed(HandshakeFailure::kTls); });
+        [this](const absl::Status& error) { metrics_.HandshakeFailed(TlsFailureReason(error)); });
     l->idle_sweep = std::make_unique<asio::steady_timer>(l->io);
     SweepIdle(*l);
     loops_.push_back(std::move(loop));

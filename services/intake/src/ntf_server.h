@@ -32,7 +32,8 @@ struct NtfServerOptions {
   int event_loops = 2;           // threads accepting and serving connections
   absl::Duration handshake_timeout = absl::Seconds(60);  // TLS + NTF handshakes
   absl::Duration idle_timeout =
-      absl::Hours(1);  // a connection with no block for this long is closed
+      absl::Hours(1);         // a connection with no block for this long is closed
+  int max_handshakes = 1000;  // TLS handshakes in progress per event loop (0: no limit)
 };
 
 class NtfServer {

@@ -38,6 +38,12 @@ TEST(IntakeConfig, ValidationNamesTheKey) {
   c = IntakeConfigSchema().LoadYaml("database:\n  pool_size: banana\n", {});
   ASSERT_FALSE(c.ok());
   EXPECT_NE(c.status().message().find("database.pool_size"), std::string_view::npos);
+  c = IntakeConfigSchema().LoadYaml("", {{"NTF_INTAKE_LISTEN_MAX_HANDSHAKES", "0"}});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("listen.max_handshakes"), std::string_view::npos);
+  c = IntakeConfigSchema().LoadYaml("listen:\n  max_handshakes: 50\n", {});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->max_handshakes, 50);
 }
 
 TEST(IntakeConfig, RenderedConfigLoadsBack) {

@@ -52,6 +52,11 @@ struct AcceptorOptions {
   absl::Duration handshake_timeout = absl::Seconds(60);
   // listen(2) backlog.
   int backlog = 1024;
+  // TLS handshakes in progress at once on this acceptor. A connection accepted beyond this is
+  // closed at once and reported to the error handler as ResourceExhausted: a flood of
+  // connections that never finish their handshake (each holds OpenSSL's handshake buffers,
+  // ~35 KB, for up to handshake_timeout) cannot exhaust memory. 0: no limit.
+  int max_handshakes = 1000;
   // SO_REUSEPORT, so each io_context (one per core) can own an acceptor on the same port and
   // the kernel spreads connections across them.
   bool reuse_port = false;
