@@ -360,75 +360,67 @@ absl::Status CollectHandshakeResult(Impl& impl, bool is_client) {
   return absl::OkStatus();
 }
 
-// Reads until `out` is full. SSL_read_ex returns whatever one record holds; WANT_READ means
-// the socket had nothing more, so the loop waits for readability (WANT_WRITE, for a TLS 1.3
-// post-handshake reply, for writability) and tries again. The write side may run meanwhile.
-asio::awaitable<absl::Status> DoRead(std::shared_ptr<Impl> impl, absl::Span<uint8_t> out,
-                                     absl::Duration timeout) {
+// One read or write of `size` bytes: `step(done)` moves what it can without blocking
+// (ReadSome/WriteSome from offset `done`); on WANT_READ/WANT_WRITE the loop waits for the socket
+// and tries again. `pending()` is true while protected bytes still wait to be sent (writes).
+// `busy` is the direction's in-progress flag: one read and one write may run at once.
+// Step and Pending are small lambdas holding a span and the Impl pointer (trivially copyable).
+template <typename Step, typename Pending>
+asio::awaitable<absl::Status> RunIo(std::shared_ptr<Impl> impl, const char* op, bool Impl::*busy,
+                                    size_t size, absl::Duration timeout, Step step,
+                                    Pending pending) {
   if (!impl->terminal.ok()) co_return impl->terminal;
-  if (impl->reading) co_return absl::FailedPreconditionError("a read is already in progress");
-  if (out.empty()) co_return absl::OkStatus();
-  impl->reading = true;
+  if (impl.get()->*busy) {
+    co_return absl::FailedPreconditionError(absl::StrCat("a ", op, " is already in progress"));
+  }
+  if (size == 0) co_return absl::OkStatus();
+  impl.get()->*busy = true;
   size_t done = 0;
   absl::Status failure;
   bool timed_out = false;
   {
     Watchdog watchdog(impl->socket.get_executor(), timeout, [p = impl.get()] { p->CloseSocket(); });
-    while (done < out.size() && impl->usable()) {
-      internal::RecordIo step = impl->ReadSome(out.subspan(done));
-      if (!step.error.ok()) {
-        failure = absl::UnavailableError(absl::StrCat("read: ", step.error.message()));
+    while ((done < size || pending()) && impl->usable()) {
+      internal::RecordIo io = step(done);
+      if (!io.error.ok()) {
+        failure = absl::UnavailableError(absl::StrCat(op, ": ", io.error.message()));
         break;
       }
-      done += step.bytes;
-      if (step.want == internal::RecordIo::Want::kNothing) continue;
+      done += io.bytes;
+      if (io.want == internal::RecordIo::Want::kNothing) continue;
       asio::error_code ec;
-      co_await impl->WaitFor(step.want, ec);
+      co_await impl->WaitFor(io.want, ec);
       if (ec) {
-        failure = absl::UnavailableError(absl::StrCat("read: ", ec.message()));
+        failure = absl::UnavailableError(absl::StrCat(op, ": ", ec.message()));
         break;
       }
     }
     timed_out = watchdog.expired();
   }
-  impl->reading = false;
-  if (done == out.size()) co_return absl::OkStatus();
-  co_return impl->IoError("read", std::move(failure), timed_out, timeout);
+  impl.get()->*busy = false;
+  if (done == size && !pending()) co_return absl::OkStatus();
+  co_return impl->IoError(op, std::move(failure), timed_out, timeout);
 }
 
-// Writes all of `data`, one record per SSL_write_ex (partial-write mode). After WANT_WRITE the
-// retry passes the same pointer and length, as OpenSSL requires.
+// Reads until `out` is full: each step takes whatever one record holds (SSL_read_ex or our
+// record layer); the write side may run meanwhile.
+asio::awaitable<absl::Status> DoRead(std::shared_ptr<Impl> impl, absl::Span<uint8_t> out,
+                                     absl::Duration timeout) {
+  Impl* p = impl.get();
+  return RunIo(
+      std::move(impl), "read", &Impl::reading, out.size(), timeout,
+      [p, out](size_t done) { return p->ReadSome(out.subspan(done)); }, [] { return false; });
+}
+
+// Writes all of `data`: one record per step (partial-write mode); after WANT_WRITE the retry
+// passes the same pointer and length, as OpenSSL requires.
 asio::awaitable<absl::Status> DoWrite(std::shared_ptr<Impl> impl, absl::Span<const uint8_t> data,
                                       absl::Duration timeout) {
-  if (!impl->terminal.ok()) co_return impl->terminal;
-  if (impl->writing) co_return absl::FailedPreconditionError("a write is already in progress");
-  if (data.empty()) co_return absl::OkStatus();
-  impl->writing = true;
-  size_t done = 0;
-  absl::Status failure;
-  bool timed_out = false;
-  {
-    Watchdog watchdog(impl->socket.get_executor(), timeout, [p = impl.get()] { p->CloseSocket(); });
-    while ((done < data.size() || impl->write_pending()) && impl->usable()) {
-      internal::RecordIo step = impl->WriteSome(data.subspan(done));
-      if (!step.error.ok()) {
-        failure = absl::UnavailableError(absl::StrCat("write: ", step.error.message()));
-        break;
-      }
-      done += step.bytes;
-      if (step.want == internal::RecordIo::Want::kNothing) continue;
-      asio::error_code ec;
-      co_await impl->WaitFor(step.want, ec);
-      if (ec) {
-        failure = absl::UnavailableError(absl::StrCat("write: ", ec.message()));
-        break;
-      }
-    }
-    timed_out = watchdog.expired();
-  }
-  impl->writing = false;
-  if (done == data.size() && !impl->write_pending()) co_return absl::OkStatus();
-  co_return impl->IoError("write", std::move(failure), timed_out, timeout);
+  Impl* p = impl.get();
+  return RunIo(
+      std::move(impl), "write", &Impl::writing, data.size(), timeout,
+      [p, data](size_t done) { return p->WriteSome(data.subspan(done)); },
+      [p] { return p->write_pending(); });
 }
 
 asio::awaitable<absl::StatusOr<TlsConnectionPtr>> Connect(
