@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "internal.h"
+#include "ntf/crypto/openssl_errors.h"
 
 namespace ntf::crypto {
 namespace internal {
@@ -34,6 +35,17 @@ std::string OpenSslError() {
 }
 
 }  // namespace internal
+
+std::string DrainOpenSslErrors() {
+  std::string out;
+  while (unsigned long e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    if (!out.empty()) out += "; ";
+    out += buf;
+  }
+  return out;
+}
 
 Bytes RandomBytes(size_t n) {
   internal::EnsureSodium();

@@ -14,6 +14,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "ntf/crypto/openssl_errors.h"
 
 namespace ntf::http2::internal {
 
@@ -49,7 +50,6 @@ absl::Status ClientHandshakeError(const SSL* ssl, const std::string& target,
 
 bool IsIpLiteral(const std::string& host);
 
-// Drains this thread's OpenSSL error queue into "reason; reason".
-std::string DrainOpenSslErrors();
+using crypto::DrainOpenSslErrors;
 
 }  // namespace ntf::http2::internal

@@ -12,13 +12,13 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "ntf/crypto/openssl_errors.h"
 #include "ntf/tls/identity.h"
 #include "record_layer.h"
 
 namespace ntf::tls::internal {
 
-// Drains this thread's OpenSSL error queue into "reason; reason" (empty if it was empty).
-std::string DrainOpenSslErrors();
+using crypto::DrainOpenSslErrors;
 // A Status of `code` with "`what`: <drained OpenSSL errors>".
 absl::Status OpenSslError(absl::StatusCode code, std::string_view what);
 

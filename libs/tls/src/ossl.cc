@@ -19,17 +19,6 @@ void OsslDeleter::operator()(SSL_CTX* p) const { SSL_CTX_free(p); }
 
 namespace internal {
 
-std::string DrainOpenSslErrors() {
-  std::string out;
-  while (unsigned long e = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    if (!out.empty()) out += "; ";
-    out += buf;
-  }
-  return out;
-}
-
 absl::Status OpenSslError(absl::StatusCode code, std::string_view what) {
   std::string errors = DrainOpenSslErrors();
   if (errors.empty()) errors = "no OpenSSL error recorded";
