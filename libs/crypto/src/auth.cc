@@ -57,19 +57,12 @@ void DummyVerify(AuthKind kind, const PrivateKey* server_session_key, ByteSpan c
 }  // namespace
 
 absl::StatusOr<AuthKind> ClassifyAuthorization(ByteSpan auth) {
-  switch (auth.size()) {
-    case 0:
-      return AuthKind::kNone;
-    case kEd25519SignatureSize:
-      return AuthKind::kEd25519Signature;
-    case kEd448SignatureSize:
-      return AuthKind::kEd448Signature;
-    case kAuthenticatorSize:
-      return AuthKind::kX25519Authenticator;
-    default:
-      return absl::InvalidArgumentError(absl::StrCat(
-          "authorization of ", auth.size(), " bytes is neither a signature nor an authenticator"));
+  std::optional<AuthKind> kind = wire::ClassifyAuthorization(auth.size());
+  if (!kind) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "authorization of ", auth.size(), " bytes is neither a signature nor an authenticator"));
   }
+  return *kind;
 }
 
 Bytes MakeAuthenticator(const DhSecret& secret, const CbNonce& nonce, ByteSpan authorized) {

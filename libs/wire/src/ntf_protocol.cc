@@ -250,8 +250,7 @@ ReceivedCommand DecodeClientTransmission(ByteSpan item, const SessionParams& ses
     return out;
   }
   const size_t auth_size = t->auth.size();
-  if (auth_size != 0 && auth_size != kEd25519SignatureSize && auth_size != kAuthenticatorSize &&
-      auth_size != kEd448SignatureSize) {
+  if (!ClassifyAuthorization(auth_size)) {
     out.result = ErrorType::Of(ErrorCode::kBlock);
     return out;
   }

@@ -12,21 +12,6 @@ namespace ntf::wire::smp {
 
 using internal::Copy;
 
-std::optional<AuthKind> ClassifyAuthorization(size_t size) {
-  switch (size) {
-    case 0:
-      return AuthKind::kNone;
-    case kEd25519SignatureSize:
-      return AuthKind::kEd25519Signature;
-    case kEd448SignatureSize:
-      return AuthKind::kEd448Signature;
-    case kX25519AuthenticatorSize:
-      return AuthKind::kX25519Authenticator;
-    default:
-      return std::nullopt;
-  }
-}
-
 namespace {
 
 constexpr std::string_view kNsub = "NSUB";

@@ -4,6 +4,21 @@
 
 namespace ntf::wire {
 
+std::optional<AuthKind> ClassifyAuthorization(size_t size) {
+  switch (size) {
+    case 0:
+      return AuthKind::kNone;
+    case kEd25519SignatureSize:
+      return AuthKind::kEd25519Signature;
+    case kEd448SignatureSize:
+      return AuthKind::kEd448Signature;
+    case kX25519AuthenticatorSize:
+      return AuthKind::kX25519Authenticator;
+    default:
+      return std::nullopt;
+  }
+}
+
 absl::StatusOr<TransmissionView> DecodeTransmission(ByteSpan bytes, TransmissionFormat format) {
   Reader r(bytes);
   TransmissionView t;

@@ -29,17 +29,17 @@
 #include "absl/status/statusor.h"
 #include "ntf/crypto/box.h"
 #include "ntf/crypto/keys.h"
+#include "ntf/wire/transmission.h"
 
 namespace ntf::crypto {
 
 inline constexpr size_t kAuthenticatorSize = kBoxTagSize + 64;
 
-enum class AuthKind {
-  kNone,                 // empty authorization
-  kEd25519Signature,     // 64 bytes
-  kEd448Signature,       // 114 bytes
-  kX25519Authenticator,  // 80 bytes
-};
+static_assert(kAuthenticatorSize == wire::kX25519AuthenticatorSize);
+
+// kNone (empty), kEd25519Signature (64 bytes), kEd448Signature (114), kX25519Authenticator (80):
+// the wire's classification (ntf/wire/transmission.h), shared by NTF and SMP.
+using AuthKind = wire::AuthKind;
 
 // The kind of an authorization, by its length as the servers do. InvalidArgument for any length
 // other than 0, 64, 80 or 114 (the servers answer ERR BLOCK).

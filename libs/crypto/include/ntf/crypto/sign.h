@@ -9,11 +9,13 @@
 
 #include "absl/status/statusor.h"
 #include "ntf/crypto/keys.h"
+#include "ntf/wire/transmission.h"
 
 namespace ntf::crypto {
 
-inline constexpr size_t kEd25519SignatureSize = 64;
-inline constexpr size_t kEd448SignatureSize = 114;
+// The signature sizes of the wire's authorization field (ntf/wire/transmission.h).
+using wire::kEd25519SignatureSize;
+using wire::kEd448SignatureSize;
 
 // Signature size for a signing algorithm; 0 for X25519/X448.
 size_t SignatureSize(KeyAlgorithm alg);

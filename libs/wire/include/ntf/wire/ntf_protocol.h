@@ -319,11 +319,8 @@ std::optional<ErrorType> CheckResponseCredentials(ResponseTag tag, ByteSpan enti
 // ---------------------------------------------------------------------------------------------
 // Blocks (§1.3, §1.5)
 
-// Valid sizes of a transmission's auth field: none, Ed25519 signature, X25519 authenticator,
-// Ed448 signature. Any other size is answered with ERR BLOCK.
-inline constexpr size_t kEd25519SignatureSize = 64;
-inline constexpr size_t kAuthenticatorSize = 80;
-inline constexpr size_t kEd448SignatureSize = 114;
+// Valid sizes of a transmission's auth field: ntf/wire/transmission.h (kEd25519SignatureSize,
+// ClassifyAuthorization...); any other size is answered with ERR BLOCK.
 
 // One transmission of a client block, as the server sees it: either a command that passed
 // parsing and the credential rules, or the error to answer (with corr_id/entity_id to echo).

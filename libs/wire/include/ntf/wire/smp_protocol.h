@@ -38,14 +38,14 @@
 #include "absl/types/span.h"
 #include "ntf/wire/encoding.h"
 #include "ntf/wire/smp_handshake.h"
+#include "ntf/wire/transmission.h"
 
 namespace ntf::wire::smp {
 
 inline constexpr size_t kCorrIdSize = 24;  // what clients send; the server accepts any length
 inline constexpr size_t kNonceSize = 24;   // CbNonce: 24 raw bytes, no length prefix
-inline constexpr size_t kEd25519SignatureSize = 64;
-inline constexpr size_t kEd448SignatureSize = 114;
-inline constexpr size_t kX25519AuthenticatorSize = 80;
+// Authorization sizes, AuthKind and ClassifyAuthorization: ntf/wire/transmission.h (shared
+// with NTF).
 
 // Largest SEND body the server accepts at `version` (else ERR LARGE_MSG).
 size_t MaxMessageLength(uint16_t version);
@@ -376,9 +376,8 @@ absl::StatusOr<NMsgMeta> DecodeNMsgMeta(ByteSpan bytes);
 // Transmissions and blocks (§2, §5). `session_id` is the tls-unique; it is written only at v6
 // (and is then required), and it is the prefix of the bytes to authorize at every version.
 
-enum class AuthKind : uint8_t { kNone, kEd25519Signature, kEd448Signature, kX25519Authenticator };
-// By length: 0, 64, 114, 80; nullopt for any other length (the server answers ERR BLOCK).
-std::optional<AuthKind> ClassifyAuthorization(size_t size);
+// AuthKind and ClassifyAuthorization(size) (nullopt: the server answers ERR BLOCK) are
+// ntf::wire's (transmission.h).
 
 // short(sessionId) short(corrId) short(notifierId) "NSUB": what the notifier key signs (87
 // bytes with 32/24/24-byte ids).

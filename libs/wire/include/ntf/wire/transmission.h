@@ -13,12 +13,25 @@
 //
 // Pure functions; decoded spans point into the input buffer.
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 
 #include "absl/status/statusor.h"
 #include "ntf/wire/encoding.h"
 
 namespace ntf::wire {
+
+// The sizes of a transmission's authorization field, the same in NTF and SMP: none, an
+// Ed25519 signature, an X25519 authenticator (crypto_box of SHA-512 of what is authorized), an
+// Ed448 signature. Any other size is answered with ERR BLOCK.
+inline constexpr size_t kEd25519SignatureSize = 64;
+inline constexpr size_t kX25519AuthenticatorSize = 80;
+inline constexpr size_t kEd448SignatureSize = 114;
+
+enum class AuthKind : uint8_t { kNone, kEd25519Signature, kEd448Signature, kX25519Authenticator };
+// By length: 0, 64, 114, 80; nullopt for any other length.
+std::optional<AuthKind> ClassifyAuthorization(size_t size);
 
 struct TransmissionFormat {
   bool session_id_on_wire = false;  // NTF v1 / SMP v6: the session id is sent, not implied.
