@@ -134,15 +134,7 @@ absl::StatusOr<Subscription> ReadSubscription(const pqxx::row& row, const crypto
 
 std::string Hosts(const SmpServer& server) { return absl::StrJoin(server.hosts, ","); }
 
-// Runs `body` and turns pqxx exceptions into statuses.
-template <typename F>
-auto Guard(F body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (...) {
-    return pg::StatusFromCurrentException();
-  }
-}
+using pg::Guard;
 
 absl::Status NotFound() { return absl::NotFoundError("no such token"); }
 

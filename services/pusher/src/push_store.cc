@@ -114,15 +114,7 @@ std::string TimeParam(absl::Time t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone());
 }
 
-// Runs `body` and turns pqxx exceptions into statuses.
-template <typename F>
-auto Guard(F body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (...) {
-    return pg::StatusFromCurrentException();
-  }
-}
+using pg::Guard;
 
 }  // namespace
 

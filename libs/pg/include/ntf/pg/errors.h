@@ -40,4 +40,15 @@ std::optional<std::string> SqlStateOf(const absl::Status& status);
 //   anything else                            -> Unknown
 absl::Status StatusFromCurrentException();
 
+// Runs `body` (returning absl::Status or absl::StatusOr<T>) and turns an exception it throws into
+// StatusFromCurrentException(): for code that reads pqxx results outside Pool::Run.
+template <typename F>
+auto Guard(F body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (...) {
+    return StatusFromCurrentException();
+  }
+}
+
 }  // namespace ntf::pg
