@@ -199,6 +199,19 @@ FakeAnswer FakeProviderBase::NextAnswer(const std::string& device_token) {
   return a;
 }
 
+std::optional<FakeAnswer> FakeProviderBase::RecordNextAnswer(RecordedRequest record,
+                                                             http2::Responder& responder) {
+  FakeAnswer answer = NextAnswer(record.device_token);
+  record.answered = answer.reset ? 0 : answer.status;
+  record.answered_reason = answer.reason;
+  Record(std::move(record));
+  if (answer.reset) {
+    responder.Reset(http2::ErrorCode::kInternalError);
+    return std::nullopt;
+  }
+  return answer;
+}
+
 void FakeProviderBase::SetInbox(std::string dir) {
   absl::MutexLock lock(&mu_);
   inbox_ = std::move(dir);
@@ -357,14 +370,9 @@ void FakeApns::Handle(const http2::Request& request, http2::Responder responder)
     responder.Respond(JsonResponse(status, {{"reason", reason}}));
     return;
   }
-  FakeAnswer answer = NextAnswer(record.device_token);
-  record.answered = answer.reset ? 0 : answer.status;
-  record.answered_reason = answer.reason;
-  Record(record);
-  if (answer.reset) {
-    responder.Reset(http2::ErrorCode::kInternalError);
-    return;
-  }
+  const std::optional<FakeAnswer> scripted = RecordNextAnswer(record, responder);
+  if (!scripted) return;
+  const FakeAnswer& answer = *scripted;
   http2::Headers headers;
   if (!answer.retry_after.empty()) headers.emplace_back("retry-after", answer.retry_after);
   const std::string apns_id = record.Header("apns-id");

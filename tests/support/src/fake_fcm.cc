@@ -193,14 +193,9 @@ void FakeFcm::Handle(const http2::Request& request, http2::Responder responder) 
     responder.Respond(FcmError(400, "INVALID_ARGUMENT"));
     return;
   }
-  FakeAnswer answer = NextAnswer(record.device_token);
-  record.answered = answer.reset ? 0 : answer.status;
-  record.answered_reason = answer.reason;
-  Record(record);
-  if (answer.reset) {
-    responder.Reset(http2::ErrorCode::kInternalError);
-    return;
-  }
+  const std::optional<FakeAnswer> scripted = RecordNextAnswer(record, responder);
+  if (!scripted) return;
+  const FakeAnswer& answer = *scripted;
   http2::Headers headers;
   if (!answer.retry_after.empty()) headers.emplace_back("retry-after", answer.retry_after);
   http2::Response response;

@@ -122,6 +122,9 @@ class FakeProviderBase {
   virtual void Handle(const http2::Request& request, http2::Responder responder) = 0;
   // The answer for `device_token` (scripted or default).
   FakeAnswer NextAnswer(const std::string& device_token);
+  // NextAnswer for record.device_token, recorded with the request. nullopt when that answer is
+  // a stream reset, which this already sent.
+  std::optional<FakeAnswer> RecordNextAnswer(RecordedRequest record, http2::Responder& responder);
   void Record(RecordedRequest request);
   // Sends `response` now or after `delay`.
   static void Send(http2::Responder& responder, http2::Response response, absl::Duration delay);
