@@ -1,6 +1,8 @@
 #include "services/intake/src/command_processor.h"
 
 #include <chrono>
+#include <optional>
+#include <variant>
 
 #include "ntf/crypto/auth.h"
 #include "ntf/crypto/box.h"
@@ -46,6 +48,25 @@ void Append(std::vector<store::Subscription>& to, std::vector<store::Subscriptio
 void DummyAuthorize(const SessionContext& session, const wire::ReceivedCommand& received) {
   crypto::DummyVerifyAuthorization(session.session_key, received.corr_id, received.authorized,
                                    received.auth);
+}
+
+// The token whose verify key authorizes `received`, loaded by `token_id` (nullopt: there is
+// none), or the answer to give instead: ERR AUTH — after an equal-cost dummy verification when
+// the token does not exist, so timing does not tell — or the store's error.
+std::variant<store::Token, Response> AuthorizingToken(store::Store& store,
+                                                      const SessionContext& session,
+                                                      const wire::ReceivedCommand& received,
+                                                      std::optional<wire::ByteSpan> token_id) {
+  absl::StatusOr<std::optional<store::Token>> found =
+      token_id ? store.GetToken(*token_id)
+               : absl::StatusOr<std::optional<store::Token>>(std::nullopt);
+  if (!found.ok()) return StoreErr(found.status());
+  if (!found->has_value()) {
+    DummyAuthorize(session, received);
+    return Err(ErrorCode::kAuth);
+  }
+  if (!Authorized(session, received, (*found)->verify_key)) return Err(ErrorCode::kAuth);
+  return **std::move(found);
 }
 
 }  // namespace
@@ -225,14 +246,10 @@ Response CommandProcessor::NewToken(Context& ctx, const wire::ReceivedCommand& r
 
 Response CommandProcessor::TokenCommand(Context& ctx, const wire::ReceivedCommand& received,
                                         const wire::Command& command) const {
-  absl::StatusOr<std::optional<store::Token>> found = ctx.store.GetToken(received.entity_id);
-  if (!found.ok()) return StoreErr(found.status());
-  if (!found->has_value()) {
-    DummyAuthorize(ctx.session, received);
-    return Err(ErrorCode::kAuth);
-  }
-  const store::Token& token = **found;
-  if (!Authorized(ctx.session, received, token.verify_key)) return Err(ErrorCode::kAuth);
+  std::variant<store::Token, Response> found =
+      AuthorizingToken(ctx.store, ctx.session, received, received.entity_id);
+  if (auto* refused = std::get_if<Response>(&found)) return std::move(*refused);
+  const store::Token& token = std::get<store::Token>(found);
 
   if (const auto* tvfy = std::get_if<wire::TvfyCommand>(&command)) {
     if (!store::AllowsVerification(token.status) ||
@@ -278,14 +295,10 @@ Response CommandProcessor::TokenCommand(Context& ctx, const wire::ReceivedComman
 
 Response CommandProcessor::NewSubscription(Context& ctx, const wire::ReceivedCommand& received,
                                            const wire::SnewCommand& command) const {
-  absl::StatusOr<std::optional<store::Token>> found = ctx.store.GetToken(command.token_id);
-  if (!found.ok()) return StoreErr(found.status());
-  if (!found->has_value()) {
-    DummyAuthorize(ctx.session, received);
-    return Err(ErrorCode::kAuth);
-  }
-  const store::Token& token = **found;
-  if (!Authorized(ctx.session, received, token.verify_key)) return Err(ErrorCode::kAuth);
+  std::variant<store::Token, Response> found =
+      AuthorizingToken(ctx.store, ctx.session, received, command.token_id);
+  if (auto* refused = std::get_if<Response>(&found)) return std::move(*refused);
+  const store::Token& token = std::get<store::Token>(found);
   if (!store::AllowsSubscriptionCommands(token.status)) return Err(ErrorCode::kAuth);
 
   absl::StatusOr<crypto::PrivateKey> notifier_key =
@@ -330,16 +343,11 @@ Response CommandProcessor::SubscriptionCommand(Context& ctx, const wire::Receive
   absl::StatusOr<std::optional<store::Subscription>> found =
       ctx.store.GetSubscription(received.entity_id);
   if (!found.ok()) return StoreErr(found.status());
-  absl::StatusOr<std::optional<store::Token>> token =
-      found->has_value() ? ctx.store.GetToken((*found)->token_id)
-                         : absl::StatusOr<std::optional<store::Token>>(std::nullopt);
-  if (!token.ok()) return StoreErr(token.status());
-  if (!token->has_value()) {
-    DummyAuthorize(ctx.session, received);
-    return Err(ErrorCode::kAuth);
-  }
-  if (!Authorized(ctx.session, received, (*token)->verify_key) ||
-      !store::AllowsSubscriptionCommands((*token)->status)) {
+  std::variant<store::Token, Response> token = AuthorizingToken(
+      ctx.store, ctx.session, received,
+      found->has_value() ? std::optional<wire::ByteSpan>((*found)->token_id) : std::nullopt);
+  if (auto* refused = std::get_if<Response>(&token)) return std::move(*refused);
+  if (!store::AllowsSubscriptionCommands(std::get<store::Token>(token).status)) {
     return Err(ErrorCode::kAuth);
   }
   const store::Subscription& sub = **found;
