@@ -17,6 +17,8 @@ std::string Key(const wire::Bytes& b) { return std::string(b.begin(), b.end()); 
 // While jobs wait for a lane (parked or refused), XREADGROUP blocks at most this long, so that
 // they move as soon as the lane has room, not a whole read_block later.
 constexpr absl::Duration kBackloggedReadBlock = absl::Milliseconds(2);
+// While reading pauses for a busy lane (ShouldWaitForLanes), the lanes are polled this often.
+constexpr absl::Duration kLanePoll = absl::Milliseconds(1);
 
 }  // namespace
 
@@ -133,6 +135,10 @@ void Dispatcher::Loop() {
       }
       continue;
     }
+    if (ShouldWaitForLanes()) {
+      absl::SleepFor(kLanePoll);
+      continue;
+    }
     const absl::Duration block =
         Backlogged() ? std::min(options_.read_block, kBackloggedReadBlock) : options_.read_block;
     absl::StatusOr<std::vector<JobEntry>> entries = stream_.ReadNew(count, block);
@@ -151,7 +157,9 @@ void Dispatcher::Loop() {
     }
     if (!entries->empty()) {
       metrics_.JobsRead(static_cast<int64_t>(entries->size()));
-      Process(*std::move(entries));
+      const Routing routing = Process(*std::move(entries));
+      last_read_at_ = clock_.SteadyNow();
+      last_read_only_waited_ = routing.OnlyFullLanes();
     }
   }
 }
@@ -173,6 +181,29 @@ void Dispatcher::RecoverOwnPending() {
     log_.Info("resuming own pending jobs", {{"jobs", static_cast<int64_t>(entries->size())}});
     Process(*std::move(entries));
   }
+}
+
+void Dispatcher::Routing::Count(JobWorker* lane, bool taken) {
+  (taken ? lanes[lane].taken : lanes[lane].waiting) += 1;
+}
+
+bool Dispatcher::Routing::OnlyFullLanes() const {
+  bool waited = false;
+  for (const auto& [lane, n] : lanes) {
+    if (n.taken > 0 && n.waiting == 0) return false;  // a lane with room got jobs
+    waited = waited || n.waiting > 0;
+  }
+  return waited;
+}
+
+bool Dispatcher::ShouldWaitForLanes() const {
+  if (!last_read_only_waited_) return false;  // some lane with room is getting jobs: read on
+  bool parked = false;
+  for (const auto& [lane, jobs] : parked_) parked = parked || !jobs.empty();
+  if (!parked) return false;
+  const common::Clock::SteadyTimePoint now = clock_.SteadyNow();
+  return now - last_parked_progress_ < common::ToSteadyDuration(options_.lane_stall) &&
+         now - last_read_at_ < common::ToSteadyDuration(options_.max_read_pause);
 }
 
 bool Dispatcher::Backlogged() const {
@@ -197,6 +228,7 @@ void Dispatcher::Reoffer() {
       parked.pop_front();
       overflowed_.erase(id);
       routed_.fetch_add(1);
+      last_parked_progress_ = clock_.SteadyNow();
     }
   }
 }
@@ -247,6 +279,7 @@ bool Dispatcher::Refetch() {
 }
 
 void Dispatcher::Refused(JobWorker* lane, std::unique_ptr<Delivery> refused) {
+  if (parked_[lane].empty()) last_parked_progress_ = clock_.SteadyNow();  // a new wait begins
   metrics_.LaneOverflow(lane->lane());
   std::deque<std::unique_ptr<Delivery>>& parked = parked_[lane];
   if (static_cast<int64_t>(parked.size()) < options_.max_parked_per_lane) {
@@ -262,7 +295,8 @@ void Dispatcher::Refused(JobWorker* lane, std::unique_ptr<Delivery> refused) {
   }  // else: pending until XAUTOCLAIM after claim_idle
 }
 
-void Dispatcher::Process(std::vector<JobEntry> entries) {
+Dispatcher::Routing Dispatcher::Process(std::vector<JobEntry> entries) {
+  Routing routing;
   std::vector<std::unique_ptr<Delivery>> jobs;
   std::vector<std::string> gone;
   const absl::Time now = clock_.Now();
@@ -324,7 +358,7 @@ void Dispatcher::Process(std::vector<JobEntry> entries) {
       metrics_.RedisError();
     }
   }
-  if (jobs.empty()) return;
+  if (jobs.empty()) return routing;
 
   std::vector<wire::Bytes> token_ids;
   std::vector<int64_t> notification_ids;
@@ -338,7 +372,7 @@ void Dispatcher::Process(std::vector<JobEntry> entries) {
   while (!loaded.ok()) {
     metrics_.DbError();
     log_.Warn("cannot load tokens", {{"error", loaded.status()}});
-    if (Stopping()) return;               // the entries stay pending; claimed again later
+    if (Stopping()) return routing;       // the entries stay pending; claimed again later
     if (beat_ != nullptr) beat_->Tick();  // waiting for PostgreSQL, not stuck
     Backoff();
     loaded = store_.Load(token_ids, notification_ids);
@@ -379,11 +413,14 @@ void Dispatcher::Process(std::vector<JobEntry> entries) {
     if (lane == nullptr) lane = lanes_.local;
     if (std::unique_ptr<Delivery> refused = lane->Offer(std::move(d))) {
       Refused(lane, std::move(refused));
+      routing.Count(lane, /*taken=*/false);
     } else {
       overflowed_.erase(id);
       routed_.fetch_add(1);
+      routing.Count(lane, /*taken=*/true);
     }
   }
+  return routing;
 }
 
 }  // namespace ntf::pusher

@@ -19,9 +19,10 @@
 // when the lane has room and nothing parked, those entries are taken back by id, oldest first
 // (JobStream::Reclaim: only entries still pending for this consumer, checked atomically in
 // Redis, so an entry another replica took over meanwhile is left to it), loaded again and
-// routed. Only what falls
-// out of both bounds waits claim_idle for XAUTOCLAIM. The other lanes keep getting their jobs
-// meanwhile.
+// routed. Only what falls out of both bounds waits claim_idle for XAUTOCLAIM. The other lanes
+// keep getting their jobs meanwhile. Reading is paced so that a lane that is merely busy (it
+// keeps taking its parked jobs) is not overrun: when every job of a read had to wait, the next
+// read waits until the parked jobs are taken, at most max_read_pause, unless the lane is stuck.
 //
 // Thread-safety: Start() and Stop() from the owning thread. Blocking work (Redis, PostgreSQL)
 // runs on the dispatcher's own thread.
@@ -58,6 +59,10 @@ struct DispatcherOptions {
   int max_parked_per_lane = 2000;
   // Entry ids of further refused jobs remembered for Reclaim, per lane (~100 bytes each).
   int max_refused_per_lane = 100000;
+  // Read pacing (ShouldWaitForLanes): a pause for a busy lane lasts at most max_read_pause
+  // after a read; a lane that took none of its parked jobs for lane_stall counts as stuck.
+  absl::Duration max_read_pause = absl::Milliseconds(50);
+  absl::Duration lane_stall = absl::Milliseconds(50);
   // Backoff after a failed Redis read or PostgreSQL load.
   absl::Duration error_backoff = absl::Milliseconds(200);
 };
@@ -102,7 +107,19 @@ class Dispatcher {
  private:
   void Loop();
   void RecoverOwnPending();
-  void Process(std::vector<JobEntry> entries);
+  // How the jobs of one batch went, per lane: taken, or waiting (parked or refused).
+  struct Routing {
+    struct Counts {
+      int64_t taken = 0;
+      int64_t waiting = 0;
+    };
+    absl::flat_hash_map<JobWorker*, Counts> lanes;
+    void Count(JobWorker* lane, bool taken);
+    // Some job waited and no lane took jobs without making one wait: reading on would only
+    // feed full lanes.
+    bool OnlyFullLanes() const;
+  };
+  Routing Process(std::vector<JobEntry> entries);
   // Offers parked jobs to their lanes again, oldest first, while the lanes take them.
   void Reoffer();
   // Takes back refused entries (oldest first) for lanes with room and nothing parked, and
@@ -110,6 +127,12 @@ class Dispatcher {
   bool Refetch();
   // Whether jobs wait for a lane (parked or refused).
   bool Backlogged() const;
+  // Whether the next read should wait: the last read fed only full lanes (OnlyFullLanes), that
+  // lane is still working off its parked jobs (took one within lane_stall), and the last read
+  // was less than max_read_pause ago. Reading on would only park more jobs and then refuse them
+  // (each refused job costs a Reclaim and a second load). A stuck lane, or a read that fed a
+  // lane with room, lets reading go on, so the other lanes keep getting their jobs.
+  bool ShouldWaitForLanes() const;
   // Parks a job `lane` refused, or lets it go and remembers its entry id.
   void Refused(JobWorker* lane, std::unique_ptr<Delivery> refused);
   bool Stopping() const { return stopping_.load(); }
@@ -142,6 +165,10 @@ class Dispatcher {
     common::Clock::SteadyTimePoint got_at;
   };
   absl::flat_hash_map<JobWorker*, std::deque<RefusedEntry>> refused_;
+  // Read pacing (ShouldWaitForLanes), reader thread only.
+  common::Clock::SteadyTimePoint last_read_at_{};
+  common::Clock::SteadyTimePoint last_parked_progress_{};
+  bool last_read_only_waited_ = false;
   common::Health::Heartbeat* beat_ = nullptr;
   std::thread thread_;
 };

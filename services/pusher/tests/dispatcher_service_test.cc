@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
+#include "absl/strings/str_cat.h"
 #include "ntf/crypto/primitives.h"
 #include "services/pusher/src/dispatcher.h"
 #include "services/pusher/tests/service_fakes.h"
@@ -179,6 +180,58 @@ TEST_F(DispatcherTest, FullLaneParksJobsWithoutBlockingTheOthers) {
   EXPECT_EQ(dispatcher_->routed(), 4);
   apns_sender_.ReleaseHeld();
   ASSERT_TRUE(apns_stream_.WaitForAcks(3, absl::Seconds(5)));
+}
+
+// The reader loop against a lane that is busy but moving: it waits for the lane to take its
+// parked jobs instead of reading on, parking more and refusing them (each refused job would
+// cost a Reclaim and a second load).
+class ReaderLoopTest : public DispatcherTest {
+ protected:
+  // Generous pacing windows: on a loaded machine a lane of 2 can take tens of milliseconds to
+  // move, which must not count as stuck here.
+  void SetUp() override {
+    Build(DispatcherOptions{.read_batch = 10,
+                            .max_parked_per_lane = 20,
+                            .max_read_pause = absl::Seconds(2),
+                            .lane_stall = absl::Seconds(1)});
+  }
+};
+
+TEST_F(ReaderLoopTest, WaitsForABusyLaneInsteadOfRefusingItsJobs) {
+  const wire::Bytes apns = AddToken(wire::PushProvider::kApnsProd, wire::TokenState::kActive);
+  std::vector<JobEntry> entries;
+  for (int i = 1; i <= 300; ++i) {
+    entries.push_back(Entry(absl::StrCat(i, "-0"), PushKind::kCheckMessages, apns));
+  }
+  reader_.QueueForRead(std::move(entries));
+  dispatcher_->Start(nullptr);  // the APNs lane holds 2 jobs at a time and answers at once
+  ASSERT_TRUE(apns_stream_.WaitForAcks(300, absl::Seconds(30)));
+  dispatcher_->Stop();
+  size_t reclaimed = 0;
+  for (const auto& call : reader_.reclaims()) reclaimed += call.ids.size();
+  // Reading on would refuse most of the 300 and take them back one by one; a pause cut short
+  // by a slow machine refuses at most a batch or so.
+  EXPECT_LE(reclaimed, 30u);
+  EXPECT_EQ(dispatcher_->routed(), 300);
+}
+
+// A stuck lane does not pause reading: the jobs of the other lanes behind its own are read.
+TEST_F(ReaderLoopTest, ReadsPastAStuckLane) {
+  const wire::Bytes apns = AddToken(wire::PushProvider::kApnsProd, wire::TokenState::kActive);
+  const wire::Bytes fcm = AddToken(wire::PushProvider::kFcm, wire::TokenState::kActive);
+  apns_sender_.HoldAnswers(true);
+  std::vector<JobEntry> entries;
+  for (int i = 1; i <= 200; ++i) {
+    entries.push_back(Entry(absl::StrCat(i, "-0"), PushKind::kCheckMessages, apns));
+  }
+  for (int i = 201; i <= 205; ++i) {
+    entries.push_back(Entry(absl::StrCat(i, "-0"), PushKind::kCheckMessages, fcm));
+  }
+  reader_.QueueForRead(std::move(entries));
+  dispatcher_->Start(nullptr);
+  EXPECT_TRUE(fcm_stream_.WaitForAcks(5, absl::Seconds(10)));
+  dispatcher_->Stop();
+  apns_sender_.ReleaseHeld();
 }
 
 // Reads `entries` through the fake stream (so it knows them as pending) and processes them.
