@@ -283,6 +283,23 @@ TEST(ConfigTest, LoadFile) {
   EXPECT_EQ(Schema().LoadFile(path, {}).status().code(), absl::StatusCode::kNotFound);
 }
 
+TEST(ConfigTest, LoadWithoutPathGivesDefaultsAndEnvironment) {
+  auto config = Schema().Load("", {{"NTF_TEST_LISTEN_PORT", "8443"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->listen_port, 8443);
+  EXPECT_EQ(config->database_url, "postgresql:///ntf");
+  const std::string path = ::testing::TempDir() + "/config_test_load.yaml";
+  {
+    std::ofstream out(path);
+    out << "listen:\n  port: 7\n";
+  }
+  config = Schema().Load(path, {});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->listen_port, 7);
+  std::remove(path.c_str());
+  EXPECT_EQ(Schema().Load(path, {}).status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST(ConfigTest, RenderExampleDocumentsDefaultsAndLoadsBack) {
   const std::string yaml = Schema().RenderExample();
   EXPECT_THAT(yaml, HasSubstr("# ntf-test configuration."));

@@ -68,8 +68,7 @@ const common::ConfigSchema<IntakeConfig>& IntakeConfigSchema() {
 
 absl::StatusOr<IntakeConfig> LoadIntakeConfig(const std::string& path,
                                               const common::Environment& env) {
-  if (path.empty()) return IntakeConfigSchema().LoadYaml("", env);
-  return IntakeConfigSchema().LoadFile(path, env);
+  return IntakeConfigSchema().Load(path, env);
 }
 
 }  // namespace ntf::intake

@@ -183,8 +183,7 @@ const common::ConfigSchema<PusherConfig>& PusherConfigSchema() {
 
 absl::StatusOr<PusherConfig> LoadPusherConfig(const std::string& path,
                                               const common::Environment& env) {
-  if (path.empty()) return PusherConfigSchema().LoadYaml("", env);
-  return PusherConfigSchema().LoadFile(path, env);
+  return PusherConfigSchema().Load(path, env);
 }
 
 }  // namespace ntf::pusher

@@ -254,6 +254,13 @@ class ConfigSchema {
     return config;
   }
 
+  // LoadFile(path, env), or, when `path` is empty, the defaults plus the environment (a service
+  // started without --config).
+  absl::StatusOr<T> Load(const std::string& path, const Environment& env) const {
+    if (path.empty()) return LoadYaml("", env);
+    return LoadFile(path, env);
+  }
+
   // Applies YAML text (an empty document means "all defaults").
   absl::StatusOr<T> LoadYaml(std::string_view yaml, const Environment& env) const {
     T config{};
