@@ -3,7 +3,7 @@
 # CMakeLists.txt after pusher_core.
 ntf_cc_library(NAME pusher_config
   SRCS src/pusher_config.cc
-  DEPS ntf::common)
+  DEPS ntf::common ntf::pg)
 target_include_directories(ntf_pusher_config PUBLIC ${PROJECT_SOURCE_DIR})
 
 ntf_cc_library(NAME pusher_service

@@ -327,6 +327,8 @@ void SchemaCore::AddSection(std::string_view prefix, const SchemaCore& sub,
                             const std::function<const void*(const void*)>& const_member) {
   if (!sub.schema_error_.empty() && schema_error_.empty()) schema_error_ = sub.schema_error_;
   const std::string p(prefix);
+  std::vector<std::string> keys;  // The section's own keys, "url: ..." style.
+  for (const FieldSpec& f : sub.fields_) keys.push_back(absl::StrCat(f.path, ":"));
   for (const FieldSpec& f : sub.fields_) {
     FieldSpec spec = f;
     spec.path = absl::StrCat(p, ".", f.path);
@@ -335,9 +337,16 @@ void SchemaCore::AddSection(std::string_view prefix, const SchemaCore& sub,
     AddField(std::move(spec));
   }
   for (const Validator& v : sub.validators_) {
-    validators_.push_back([v, const_member, p](const void* obj) -> absl::Status {
+    validators_.push_back([v, const_member, p, keys](const void* obj) -> absl::Status {
       absl::Status status = v(const_member(obj));
       if (status.ok()) return status;
+      // "pool_size: must be 1..256" names a key of the section: report it under the full key,
+      // "database.pool_size: must be 1..256". Anything else gets the section as a prefix.
+      for (const std::string& key : keys) {
+        if (absl::StartsWith(status.message(), key)) {
+          return absl::Status(status.code(), absl::StrCat(p, ".", status.message()));
+        }
+      }
       return absl::Status(status.code(), absl::StrCat(p, ": ", status.message()));
     });
   }
@@ -410,8 +419,13 @@ absl::Status SchemaCore::LoadYaml(std::string_view yaml, std::string_view source
   if (!status.ok()) return status;
   status = ApplyEnvironment(env, obj);
   if (!status.ok()) return status;
+  return Validate(obj);
+}
+
+absl::Status SchemaCore::Validate(const void* obj) const {
+  if (!schema_error_.empty()) return absl::InternalError(schema_error_);
   for (const Validator& v : validators_) {
-    status = v(obj);
+    absl::Status status = v(obj);
     if (!status.ok()) return status;
   }
   return absl::OkStatus();

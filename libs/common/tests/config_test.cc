@@ -22,6 +22,7 @@ struct AdminSection {
 
   absl::Status Validate() const {
     if (host.empty()) return absl::InvalidArgumentError("host must not be empty");
+    if (port == 13) return absl::InvalidArgumentError("port: must not be 13");
     return absl::OkStatus();
   }
   bool operator==(const AdminSection&) const = default;
@@ -237,6 +238,44 @@ TEST(ConfigTest, ValidationRunsAfterEnvironment) {
   EXPECT_EQ(s.message(), "listen.port must be positive");
   // A section's own Validate() comes along, prefixed with the section path.
   EXPECT_EQ(LoadError("admin: {host: ''}").message(), "admin: host must not be empty");
+  // An error that starts with one of the section's keys is reported under the full key.
+  EXPECT_EQ(LoadError("admin: {port: 13}").message(), "admin.port: must not be 13");
+}
+
+TEST(ConfigTest, OuterKeysInsideASection) {
+  struct Outer {
+    AdminSection admin;
+    std::string token_file = "/t";
+  };
+  auto schema = ConfigSchema<Outer>("outer")
+                    .Section("admin", &Outer::admin, AdminSchema())
+                    .Field("admin.token_file", &Outer::token_file, "Token file.");
+  auto config = schema.LoadYaml("admin:\n  port: 7\n  token_file: /x\n",
+                                {{"NTF_OUTER_ADMIN_TOKEN_FILE", "/y"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->admin.port, 7);
+  EXPECT_EQ(config->token_file, "/y");
+  EXPECT_THAT(schema.RenderExample(), HasSubstr("admin:\n  # Admin listen address.\n"));
+  EXPECT_THAT(schema.RenderExample(), HasSubstr("\n  token_file: \"/t\"\n"));
+  EXPECT_THAT(schema.LoadYaml("admin: {token_fil: x}", {}).status().message(),
+              HasSubstr("unknown config key \"admin.token_fil\""));
+}
+
+TEST(ConfigTest, ValidateRunsEveryStepOnABuiltStruct) {
+  auto schema = Schema().Check([](const TestConfig& c) {
+    if (c.ratio > 1) return absl::InvalidArgumentError("ratio must be at most 1");
+    return absl::OkStatus();
+  });
+  TestConfig c;
+  EXPECT_TRUE(schema.Validate(c).ok());
+  c.listen_port = 0;
+  EXPECT_EQ(schema.Validate(c).message(), "listen.port must be positive");
+  c = TestConfig{};
+  c.admin.port = 13;
+  EXPECT_EQ(schema.Validate(c).message(), "admin.port: must not be 13");
+  c = TestConfig{};
+  c.ratio = 2;
+  EXPECT_EQ(schema.Validate(c).message(), "ratio must be at most 1");
 }
 
 TEST(ConfigTest, CheckCallbacksRun) {

@@ -61,18 +61,13 @@ int RunIntake(const IntakeConfig& config, const common::Logger& log) {
   common::Health health;
 
   // PostgreSQL.
-  pg::PoolOptions pool_options;
-  pool_options.conninfo = config.database_url;
-  pool_options.connect.statement_timeout = config.database_statement_timeout;
-  pool_options.connect.application_name = "ntf-intake";
-  pool_options.connections = config.database_pool_size;
-  pool_options.max_queue = static_cast<size_t>(config.database_queue);
+  pg::PoolOptions pool_options = config.database.ToPoolOptions("ntf-intake");
   pool_options.on_queue_wait = [&metrics](absl::Duration d) {
     metrics.DbPoolWait(absl::ToChronoNanoseconds(d));
   };
   absl::StatusOr<std::unique_ptr<pg::Pool>> pool = pg::Pool::Create(std::move(pool_options));
   if (!pool.ok()) return Fail(log, "database pool", pool.status());
-  if (config.database_migrate) {
+  if (config.database.migrate) {
     std::vector<std::string> applied;
     if (absl::Status s = pg::ApplyMigrations(**pool, store::Migrations(), &applied); !s.ok()) {
       return Fail(log, "migrations", s);

@@ -11,11 +11,6 @@ absl::Status IntakeConfig::Validate() const {
   if (event_loops < 1 || event_loops > 256) {
     return absl::InvalidArgumentError("listen.event_loops: must be 1..256");
   }
-  if (database_pool_size < 1 || database_pool_size > 256) {
-    return absl::InvalidArgumentError("database.pool_size: must be 1..256");
-  }
-  if (database_queue < 1) return absl::InvalidArgumentError("database.queue: must be >= 1");
-  if (database_url.empty()) return absl::InvalidArgumentError("database.url: required");
   if (redis_url.rfind("redis://", 0) != 0) {
     return absl::InvalidArgumentError("redis.url: must start with redis://");
   }
@@ -43,12 +38,7 @@ const common::ConfigSchema<IntakeConfig>& IntakeConfigSchema() {
         .Field("tls.server_key", &C::tls_server_key, "online private key (PEM)")
         .Field("tls.secret_key_file", &C::secret_key_file,
                "server secret key sealing secrets at rest")
-        .Field("database.url", &C::database_url, "PostgreSQL URL")
-        .Field("database.pool_size", &C::database_pool_size, "connections and DB threads")
-        .Field("database.queue", &C::database_queue, "blocks queued for the DB before ERR")
-        .Field("database.migrate", &C::database_migrate, "apply migrations at start-up")
-        .Field("database.statement_timeout", &C::database_statement_timeout,
-               "server-side statement timeout")
+        .Section("database", &C::database, pg::DatabaseConfigSchema())
         .Field("redis.url", &C::redis_url, "Redis URL (redis://host:port/db)")
         .Field("redis.push_stream", &C::push_stream, "stream of push jobs")
         .Field("redis.push_stream_maxlen", &C::push_stream_maxlen,

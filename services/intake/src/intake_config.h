@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "ntf/common/config.h"
+#include "ntf/pg/database_config.h"
 
 namespace ntf::intake {
 
@@ -29,12 +30,8 @@ struct IntakeConfig {
   // 32-byte key (base64url file) sealing secrets at rest in PostgreSQL.
   std::string secret_key_file = "/etc/simplex-ntf/server_secret.key";
 
-  // --- database ---
-  std::string database_url = "postgresql://ntf@127.0.0.1/ntf";  // libpq URL or key=value
-  int database_pool_size = 8;                                   // connections = DB worker threads
-  int database_queue = 1024;     // blocks waiting for a DB worker before ERR INTERNAL
-  bool database_migrate = true;  // apply schema migrations at start-up
-  absl::Duration database_statement_timeout = absl::Seconds(10);
+  // --- database: PostgreSQL; a block that finds the DB queue full is answered ERR INTERNAL ---
+  pg::DatabaseConfig database = {.pool_size = 8};
 
   // --- redis: the push job stream ---
   std::string redis_url = "redis://127.0.0.1:6379/0";

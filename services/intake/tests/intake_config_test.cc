@@ -18,8 +18,8 @@ TEST(IntakeConfig, FileThenEnvironment) {
       {{"NTF_INTAKE_DATABASE_POOL_SIZE", "5"}, {"NTF_INTAKE_LISTEN_IDLE_TIMEOUT", "90s"}});
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->listen_port, 5443);
-  EXPECT_EQ(c->database_url, "postgresql://a@b/c");
-  EXPECT_EQ(c->database_pool_size, 5);
+  EXPECT_EQ(c->database.url, "postgresql://a@b/c");
+  EXPECT_EQ(c->database.pool_size, 5);
   EXPECT_EQ(c->idle_timeout, absl::Seconds(90));
 }
 
@@ -44,6 +44,25 @@ TEST(IntakeConfig, ValidationNamesTheKey) {
   c = IntakeConfigSchema().LoadYaml("listen:\n  max_handshakes: 50\n", {});
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->max_handshakes, 50);
+}
+
+TEST(IntakeConfig, DatabaseSection) {
+  auto c = IntakeConfigSchema().LoadYaml("", {});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->database.pool_size, 8);  // intake's own default; the section's is 4
+  EXPECT_EQ(c->database.url, "postgresql://ntf@127.0.0.1/ntf");
+  EXPECT_TRUE(c->database.migrate);
+  c = IntakeConfigSchema().LoadYaml("database:\n  queue: 10\n  statement_timeout: 3s\n",
+                                    {{"NTF_INTAKE_DATABASE_MIGRATE", "false"}});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->database.queue, 10);
+  EXPECT_EQ(c->database.statement_timeout, absl::Seconds(3));
+  EXPECT_FALSE(c->database.migrate);
+  EXPECT_EQ(IntakeConfigSchema().LoadYaml("database:\n  pool_size: 0\n", {}).status().message(),
+            "database.pool_size: must be 1..256");
+  EXPECT_EQ(IntakeConfigSchema().LoadYaml("", {{"NTF_INTAKE_DATABASE_URL", ""}}).status().message(),
+            "database.url: required");
+  EXPECT_NE(IntakeConfigSchema().RenderExample().find("  pool_size: 8\n"), std::string::npos);
 }
 
 TEST(IntakeConfig, RenderedConfigLoadsBack) {

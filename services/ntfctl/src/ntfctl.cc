@@ -87,9 +87,9 @@ absl::StatusOr<InitResult> Init(const InitOptions& options) {
   config.tls_ca_cert = Join(options.dir, "ca.crt");
   config.tls_server_key = Join(options.dir, "server.key");
   config.secret_key_file = Join(options.dir, "server_secret.key");
-  config.database_url = options.database_url;
+  config.database.url = options.database_url;
   config.redis_url = options.redis_url;
-  if (absl::Status s = config.Validate(); !s.ok()) return s;
+  if (absl::Status s = intake::IntakeConfigSchema().Validate(config); !s.ok()) return s;
   result.config_path = Join(options.dir, "intake.yaml");
 
   struct File {

@@ -177,16 +177,11 @@ absl::StatusOr<std::unique_ptr<PusherApp>> PusherApp::Create(const PusherConfig&
   // PostgreSQL.
   absl::StatusOr<crypto::SealKey> seal_key = store::ReadSealKeyFile(config.secret_key_file);
   if (!seal_key.ok()) return Step("secret key", seal_key.status());
-  pg::PoolOptions pool_options;
-  pool_options.conninfo = config.database_url;
-  pool_options.connect.statement_timeout = config.database_statement_timeout;
-  pool_options.connect.application_name = "ntf-pusher";
-  pool_options.connections = config.database_pool_size;
-  pool_options.max_queue = static_cast<size_t>(config.database_queue);
-  absl::StatusOr<std::unique_ptr<pg::Pool>> pool = pg::Pool::Create(std::move(pool_options));
+  absl::StatusOr<std::unique_ptr<pg::Pool>> pool =
+      pg::Pool::Create(config.database.ToPoolOptions("ntf-pusher"));
   if (!pool.ok()) return Step("database pool", pool.status());
   p->pool = *std::move(pool);
-  if (config.database_migrate) {
+  if (config.database.migrate) {
     std::vector<std::string> applied;
     absl::Status s = pg::ApplyMigrations(*p->pool, store::Migrations(), &applied);
     if (!s.ok()) return Step("migrations", s);

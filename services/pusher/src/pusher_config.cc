@@ -42,8 +42,6 @@ absl::Status PusherConfig::Validate() const {
       Positive(redis_timeout, "redis.timeout"),
       dead_max_len < 0 ? absl::InvalidArgumentError("redis.dead_max_len: must be >= 0")
                        : absl::OkStatus(),
-      Range(database_pool_size, 1, 256, "database.pool_size"),
-      Range(database_queue, 1, 1000000, "database.queue"),
       Range(retry_max_attempts, 1, 1000, "retry.max_attempts"),
       Positive(retry_initial_backoff, "retry.initial_backoff"),
       Range(apns_connections, 1, 64, "apns.connections"),
@@ -77,7 +75,6 @@ absl::Status PusherConfig::Validate() const {
   if (push_stream == dead_stream) {
     return absl::InvalidArgumentError("redis.dead_stream: must differ from redis.push_stream");
   }
-  if (database_url.empty()) return absl::InvalidArgumentError("database.url: required");
   if (claim_idle < 3 * read_block) {
     return absl::InvalidArgumentError("stream.claim_idle: must be at least 3 * stream.read_block");
   }
@@ -123,12 +120,7 @@ const common::ConfigSchema<PusherConfig>& PusherConfigSchema() {
         .Field("stream.trim_interval", &C::trim_interval,
                "XTRIM MINID below the oldest live job this often (0 = never)")
         .Field("stream.stats_interval", &C::stats_interval, "refresh of the stream gauges")
-        .Field("database.url", &C::database_url, "PostgreSQL URL")
-        .Field("database.pool_size", &C::database_pool_size, "connections and DB threads")
-        .Field("database.queue", &C::database_queue, "DB jobs queued before errors")
-        .Field("database.migrate", &C::database_migrate, "apply migrations at start-up")
-        .Field("database.statement_timeout", &C::database_statement_timeout,
-               "server-side statement timeout")
+        .Section("database", &C::database, pg::DatabaseConfigSchema())
         .Field("database.secret_key_file", &C::secret_key_file,
                "server secret key that unseals token DH secrets")
         .Field("retry.max_attempts", &C::retry_max_attempts,

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "ntf/common/config.h"
+#include "ntf/pg/database_config.h"
 
 namespace ntf::pusher {
 
@@ -35,13 +36,10 @@ struct PusherConfig {
   absl::Duration trim_interval = absl::Seconds(10);  // XTRIM MINID below the oldest live job; 0=off
   absl::Duration stats_interval = absl::Seconds(5);  // stream gauges refresh
 
-  // --- database ---
-  std::string database_url = "postgresql://ntf@127.0.0.1/ntf";
-  int database_pool_size = 4;  // connections = DB threads
-  int database_queue = 1024;   // jobs waiting for a DB thread before errors
-  bool database_migrate = true;
-  absl::Duration database_statement_timeout = absl::Seconds(10);
-  // The server secret key (written by `ntfctl init`) that unseals token DH secrets.
+  // --- database: PostgreSQL (the section's defaults: 4 connections) ---
+  pg::DatabaseConfig database;
+  // database.secret_key_file (a key of the pusher's own in the section): the server secret key
+  // (written by `ntfctl init`) that unseals token DH secrets.
   std::string secret_key_file = "/etc/simplex-ntf/server_secret.key";
 
   // --- retry: provider 429/5xx/connection errors ---

@@ -54,6 +54,25 @@ TEST(PusherConfigTest, EnvironmentOverridesTheFile) {
   EXPECT_EQ(config->retry_max_attempts, 3);
 }
 
+TEST(PusherConfigTest, DatabaseSectionAndSecretKeyFile) {
+  absl::StatusOr<PusherConfig> config = LoadPusherConfig("", {});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->database.pool_size, 4);
+  EXPECT_EQ(config->secret_key_file, "/etc/simplex-ntf/server_secret.key");
+  config = PusherConfigSchema().LoadYaml(
+      "database:\n  url: postgresql://a@b/c\n  secret_key_file: /k\n",
+      {{"NTF_PUSHER_DATABASE_POOL_SIZE", "6"}, {"NTF_PUSHER_DATABASE_SECRET_KEY_FILE", "/e"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->database.url, "postgresql://a@b/c");
+  EXPECT_EQ(config->database.pool_size, 6);
+  EXPECT_EQ(config->secret_key_file, "/e");
+  EXPECT_EQ(PusherConfigSchema().LoadYaml("database:\n  queue: 0\n", {}).status().message(),
+            "database.queue: must be 1..1000000");
+  const std::string example = PusherConfigSchema().RenderExample();
+  EXPECT_NE(example.find("  # env: NTF_PUSHER_DATABASE_SECRET_KEY_FILE\n  secret_key_file: "),
+            std::string::npos);
+}
+
 TEST(PusherConfigTest, RejectsInconsistentSettings) {
   auto load = [](const std::string& yaml) { return PusherConfigSchema().LoadYaml(yaml, {}); };
   EXPECT_FALSE(load("apns:\n  key_file: /k.p8\n").ok());  // no key id / team id

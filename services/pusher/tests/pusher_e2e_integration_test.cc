@@ -54,7 +54,7 @@ class PusherEndToEndTest : public ::testing::Test {
                                         {{"NTF_INTAKE_LISTEN_HOST", "127.0.0.1"},
                                          {"NTF_INTAKE_LISTEN_PORT", "0"},
                                          {"NTF_INTAKE_ADMIN_PORT", "0"},
-                                         {"NTF_INTAKE_DATABASE_URL", base.database_url},
+                                         {"NTF_INTAKE_DATABASE_URL", base.database.url},
                                          {"NTF_INTAKE_REDIS_URL", base.redis_url},
                                          {"NTF_INTAKE_REDIS_PUSH_STREAM", base.push_stream},
                                          {"NTF_INTAKE_DATABASE_POOL_SIZE", "2"},

@@ -139,9 +139,9 @@ PusherConfig PusherTestEnv::Config(const std::string& consumer) const {
   c.claim_interval = absl::Milliseconds(200);
   c.trim_interval = absl::Seconds(1);
   c.stats_interval = absl::Milliseconds(500);
-  c.database_url = schema_->conninfo();
-  c.database_pool_size = 2;
-  c.database_migrate = false;
+  c.database.url = schema_->conninfo();
+  c.database.pool_size = 2;
+  c.database.migrate = false;
   c.secret_key_file = seal_key_file_;
   c.retry_max_attempts = 4;
   c.retry_initial_backoff = absl::Milliseconds(50);

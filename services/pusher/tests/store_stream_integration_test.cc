@@ -180,7 +180,7 @@ class PgPushStoreTest : public StoreStreamTest {
     absl::StatusOr<crypto::SealKey> key = store::ReadSealKeyFile(env_->Config("x").secret_key_file);
     ASSERT_TRUE(key.ok());
     pg::PoolOptions options;
-    options.conninfo = env_->Config("x").database_url;
+    options.conninfo = env_->Config("x").database.url;
     options.connections = 2;
     auto pool = pg::Pool::Create(std::move(options));
     ASSERT_TRUE(pool.ok());

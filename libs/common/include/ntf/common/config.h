@@ -36,7 +36,10 @@
 //     ("database.url" of service "intake" is NTF_INTAKE_DATABASE_URL). A variable with the
 //     service prefix that matches no field is an error, so typos do not pass silently.
 //   * Validation: `absl::Status T::Validate() const`, if T has one, then every Check() callback,
-//     in registration order. Section() schemas bring their own validation along.
+//     in registration order. Section() schemas bring their own validation along; an error that
+//     starts with one of the section's keys ("pool_size: must be 1..256") is reported under the
+//     full key ("database.pool_size: must be 1..256"), any other gets the section as a prefix
+//     ("admin: ...").
 //
 // All loading errors are InvalidArgument (NotFound when the file is missing); nothing throws.
 // A ConfigSchema is built once at start-up and is then immutable: const methods are
@@ -113,6 +116,7 @@ class SchemaCore {
   absl::Status LoadYaml(std::string_view yaml, std::string_view source, const Environment& env,
                         void* obj) const;
   absl::Status LoadFile(const std::string& path, const Environment& env, void* obj) const;
+  absl::Status Validate(const void* obj) const;
   std::string Render(const void* obj, bool example) const;
 
  private:
@@ -227,7 +231,8 @@ class ConfigSchema {
 
   // Embeds the fields of another schema under `prefix` ("database" + "url" → "database.url"),
   // bound to the member struct `member`. Lets libraries ship a reusable section (e.g. the admin
-  // server's options) that services include in their own config.
+  // server's options, pg::DatabaseConfig) that services include in their own config. The outer
+  // schema may add keys of its own inside the section ("database.secret_key_file").
   template <typename S>
   ConfigSchema& Section(std::string_view prefix, S T::*member, const ConfigSchema<S>& sub) {
     core_.AddSection(
@@ -245,6 +250,10 @@ class ConfigSchema {
         [check = std::move(check)](const void* obj) { return check(*static_cast<const T*>(obj)); });
     return *this;
   }
+
+  // Runs the validation steps of Load*() (T::Validate(), the sections', the Check()s) on a
+  // struct built in code, e.g. one about to be Render()ed.
+  absl::Status Validate(const T& config) const { return core_.Validate(&config); }
 
   // Reads and applies the YAML file at `path`. NotFound if it does not exist.
   absl::StatusOr<T> LoadFile(const std::string& path, const Environment& env) const {
