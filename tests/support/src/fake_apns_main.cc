@@ -20,6 +20,7 @@
 // --latency.
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -31,6 +32,7 @@
 #include "ntf/http2/server.h"
 #include "ntf/http2/testing/test_pki.h"
 #include "ntf/testing/fake_apns.h"
+#include "ntf/testing/fake_server_flags.h"
 
 namespace {
 
@@ -161,40 +163,18 @@ class LeanApns {
 }  // namespace
 
 int main(int argc, char** argv) {
+  constexpr ntf::testing::ExtraFlag kApnsFlags[] = {
+      {"--topic", "T"}, {"--dump", "FILE"}, {"--lean", "1"}};
+  std::optional<ntf::testing::FakeServerFlags> flags =
+      ntf::testing::FakeServerFlagsOrUsage("ntf-fake-apns", argc, argv, kApnsFlags, std::cerr);
+  if (!flags) return 2;
   ntf::testing::FakeApnsOptions options;
-  std::string dir;
-  std::string dump;
-  std::string inbox;
-  bool lean = false;
-  absl::Duration latency = absl::ZeroDuration();
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    const std::string value = argv[i + 1];
-    if (flag == "--host") {
-      options.host = value;
-    } else if (flag == "--port") {
-      options.port = static_cast<uint16_t>(std::stoi(value));
-    } else if (flag == "--topic") {
-      options.topic = value;
-    } else if (flag == "--latency" && absl::ParseDuration(value, &latency)) {
-    } else if (flag == "--dump") {
-      dump = value;
-    } else if (flag == "--lean") {
-      lean = value == "1";
-    } else if (flag == "--dir") {
-      dir = value;
-    } else if (flag == "--inbox") {
-      inbox = value;
-    } else {
-      std::cerr << "usage: ntf-fake-apns [--host IP] [--port N] [--topic T] [--latency D]"
-                   " [--dump FILE] [--lean 1] [--inbox DIR] --dir DIR\n";
-      return 2;
-    }
-  }
-  if (dir.empty()) {
-    std::cerr << "ntf-fake-apns: --dir is required\n";
-    return 2;
-  }
+  if (!flags->host.empty()) options.host = flags->host;
+  options.port = flags->port;
+  options.topic = flags->Extra("--topic", options.topic);
+  const std::string& dir = flags->dir;
+  const std::string dump = flags->Extra("--dump");
+  const bool lean = flags->Extra("--lean") == "1";
   absl::StatusOr<ntf::testing::FakeApnsCredentials> creds = ntf::testing::MakeFakeApnsCredentials();
   if (!creds.ok()) {
     std::cerr << "ntf-fake-apns: " << creds.status() << "\n";
@@ -223,9 +203,9 @@ int main(int argc, char** argv) {
     }
     fake = *std::move(started);
     ntf::testing::FakeAnswer answer;
-    answer.delay = latency;
+    answer.delay = flags->latency;
     fake->SetDefaultAnswer(answer);
-    fake->SetInbox(inbox);
+    fake->SetInbox(flags->inbox);
   }
   const std::string key_file = dir + "/apns_key.p8";
   const std::string ca_file = dir + "/apns_ca.pem";

@@ -9,37 +9,20 @@
 // body of every push answered 200 is appended to DIR2/<device token>.jsonl (the demo reads it).
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "ntf/common/signal_waiter.h"
 #include "ntf/testing/fake_fcm.h"
+#include "ntf/testing/fake_server_flags.h"
 
 int main(int argc, char** argv) {
+  std::optional<ntf::testing::FakeServerFlags> flags =
+      ntf::testing::FakeServerFlagsOrUsage("ntf-fake-fcm", argc, argv, {}, std::cerr);
+  if (!flags) return 2;
   ntf::testing::FakeFcmOptions options;
-  std::string dir;
-  std::string inbox;
-  absl::Duration latency = absl::ZeroDuration();
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    const std::string value = argv[i + 1];
-    if (flag == "--host") {
-      options.host = value;
-    } else if (flag == "--port") {
-      options.port = static_cast<uint16_t>(std::stoi(value));
-    } else if (flag == "--latency" && absl::ParseDuration(value, &latency)) {
-    } else if (flag == "--dir") {
-      dir = value;
-    } else if (flag == "--inbox") {
-      inbox = value;
-    } else {
-      std::cerr << "usage: ntf-fake-fcm [--host IP] [--port N] [--latency D] [--inbox DIR]"
-                   " --dir DIR\n";
-      return 2;
-    }
-  }
-  if (dir.empty()) {
-    std::cerr << "ntf-fake-fcm: --dir is required\n";
-    return 2;
-  }
+  if (!flags->host.empty()) options.host = flags->host;
+  options.port = flags->port;
+  const std::string& dir = flags->dir;
   absl::StatusOr<ntf::testing::FakeFcmCredentials> creds = ntf::testing::MakeFakeFcmCredentials();
   if (!creds.ok()) {
     std::cerr << "ntf-fake-fcm: " << creds.status() << "\n";
@@ -54,9 +37,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   ntf::testing::FakeAnswer answer;
-  answer.delay = latency;
+  answer.delay = flags->latency;
   (*fake)->SetDefaultAnswer(answer);
-  (*fake)->SetInbox(inbox);
+  (*fake)->SetInbox(flags->inbox);
   const std::string account_file = dir + "/fcm_service_account.json";
   const std::string ca_file = dir + "/fcm_ca.pem";
   std::ofstream(account_file) << creds->ServiceAccountJson((*fake)->token_uri());
