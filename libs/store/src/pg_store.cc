@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "ntf/pg/errors.h"
+#include "ntf/pg/prepared.h"
 #include "ntf/store/migrations_sql.h"
 
 namespace ntf::store {
@@ -73,6 +74,7 @@ constexpr char kDeleteSubscription[] = "DELETE FROM subscriptions WHERE subscrip
 constexpr pg::Migration kMigrations[] = {
     {.version = "store_0001", .name = "tokens, smp_servers, subscriptions", .sql = kMigration0001},
     {.version = "store_0002", .name = "notifications (push outbox)", .sql = kMigration0002},
+    {.version = "store_0003", .name = "token changes announced (NOTIFY)", .sql = kMigration0003},
 };
 
 // ---- helpers ---------------------------------------------------------------------------------
@@ -138,14 +140,7 @@ using pg::Guard;
 
 absl::Status NotFound() { return absl::NotFoundError("no such token"); }
 
-// Runs a statement as a named prepared statement: PostgreSQL parses and plans each statement
-// once per connection instead of on every call. pqxx keeps the definitions per connection;
-// declaring the same one again is a no-op.
-template <typename... Args>
-pqxx::result Exec(pqxx::work& tx, const char* name, const std::string& sql, Args&&... args) {
-  tx.conn().prepare(name, sql);
-  return tx.exec_prepared(name, std::forward<Args>(args)...);
-}
+using pg::ExecPrepared;
 
 }  // namespace
 
@@ -154,9 +149,9 @@ absl::Span<const pg::Migration> Migrations() { return kMigrations; }
 absl::StatusOr<std::optional<Token>> PgStore::FindTokenRegistration(const DeviceToken& device,
                                                                     ByteSpan verify_key) {
   return Guard([&]() -> absl::StatusOr<std::optional<Token>> {
-    pqxx::result r = Exec(tx_, "store_FindTokenRegistration", kFindTokenRegistration,
-                          std::string(wire::PushProviderName(device.provider)), Bin(device.token),
-                          Bin(verify_key));
+    pqxx::result r = ExecPrepared(tx_, "store_FindTokenRegistration", kFindTokenRegistration,
+                                  std::string(wire::PushProviderName(device.provider)),
+                                  Bin(device.token), Bin(verify_key));
     if (r.empty()) return std::nullopt;
     return ReadToken(r[0], seal_key_);
   });
@@ -164,7 +159,7 @@ absl::StatusOr<std::optional<Token>> PgStore::FindTokenRegistration(const Device
 
 absl::StatusOr<std::optional<Token>> PgStore::GetToken(ByteSpan token_id) {
   return Guard([&]() -> absl::StatusOr<std::optional<Token>> {
-    pqxx::result r = Exec(tx_, "store_GetToken", kGetToken, Bin(token_id));
+    pqxx::result r = ExecPrepared(tx_, "store_GetToken", kGetToken, Bin(token_id));
     if (r.empty()) return std::nullopt;
     return ReadToken(r[0], seal_key_);
   });
@@ -175,11 +170,11 @@ absl::Status PgStore::InsertToken(const Token& t) {
     const Bytes priv = crypto::Seal(seal_key_, t.dh_priv_key);
     const Bytes secret = crypto::Seal(seal_key_, t.dh_secret);
     pqxx::result r =
-        Exec(tx_, "store_InsertToken", kInsertToken, Bin(t.token_id),
-             std::string(wire::PushProviderName(t.device.provider)), Bin(t.device.token),
-             Bin(t.verify_key), Bin(t.dh_pub_key), Bin(priv), Bin(secret), Bin(t.reg_code),
-             wire::FormatTokenStatus(t.status), static_cast<int>(t.cron_interval),
-             absl::ToDoubleSeconds(t.registered_at - absl::UnixEpoch()));
+        ExecPrepared(tx_, "store_InsertToken", kInsertToken, Bin(t.token_id),
+                     std::string(wire::PushProviderName(t.device.provider)), Bin(t.device.token),
+                     Bin(t.verify_key), Bin(t.dh_pub_key), Bin(priv), Bin(secret), Bin(t.reg_code),
+                     wire::FormatTokenStatus(t.status), static_cast<int>(t.cron_interval),
+                     absl::ToDoubleSeconds(t.registered_at - absl::UnixEpoch()));
     if (r.affected_rows() == 0) return absl::AlreadyExistsError("token exists");
     return absl::OkStatus();
   });
@@ -187,8 +182,8 @@ absl::Status PgStore::InsertToken(const Token& t) {
 
 absl::Status PgStore::SetTokenStatus(ByteSpan token_id, const TokenStatus& status) {
   return Guard([&]() -> absl::Status {
-    pqxx::result r = Exec(tx_, "store_SetTokenStatus", kSetTokenStatus, Bin(token_id),
-                          wire::FormatTokenStatus(status));
+    pqxx::result r = ExecPrepared(tx_, "store_SetTokenStatus", kSetTokenStatus, Bin(token_id),
+                                  wire::FormatTokenStatus(status));
     return r.affected_rows() == 0 ? NotFound() : absl::OkStatus();
   });
 }
@@ -199,7 +194,7 @@ absl::StatusOr<std::vector<Subscription>> PgStore::ActivateToken(ByteSpan token_
   return Guard([&]() -> absl::StatusOr<std::vector<Subscription>> {
     std::vector<Subscription> deleted;
     for (const pqxx::row& row :
-         Exec(tx_, "store_OtherTokensOfDevice", kOtherTokensOfDevice, Bin(token_id))) {
+         ExecPrepared(tx_, "store_OtherTokensOfDevice", kOtherTokensOfDevice, Bin(token_id))) {
       absl::StatusOr<std::vector<Subscription>> subs = DeleteToken(ToBytes(row[0]));
       if (!subs.ok()) return subs.status();
       for (Subscription& sub : *subs) deleted.push_back(std::move(sub));
@@ -211,9 +206,9 @@ absl::StatusOr<std::vector<Subscription>> PgStore::ActivateToken(ByteSpan token_
 absl::Status PgStore::ReplaceDeviceToken(ByteSpan token_id, const DeviceToken& device,
                                          ByteSpan reg_code) {
   return Guard([&]() -> absl::Status {
-    pqxx::result r = Exec(tx_, "store_ReplaceDeviceToken", kReplaceDeviceToken, Bin(token_id),
-                          std::string(wire::PushProviderName(device.provider)), Bin(device.token),
-                          Bin(reg_code));
+    pqxx::result r = ExecPrepared(
+        tx_, "store_ReplaceDeviceToken", kReplaceDeviceToken, Bin(token_id),
+        std::string(wire::PushProviderName(device.provider)), Bin(device.token), Bin(reg_code));
     if (r.affected_rows() > 0) return absl::OkStatus();
     absl::StatusOr<std::optional<Token>> t = GetToken(token_id);
     if (!t.ok()) return t.status();
@@ -224,7 +219,8 @@ absl::Status PgStore::ReplaceDeviceToken(ByteSpan token_id, const DeviceToken& d
 
 absl::Status PgStore::SetCronInterval(ByteSpan token_id, uint16_t minutes) {
   return Guard([&]() -> absl::Status {
-    pqxx::result r = Exec(tx_, "store_SetCron", kSetCron, Bin(token_id), static_cast<int>(minutes));
+    pqxx::result r =
+        ExecPrepared(tx_, "store_SetCron", kSetCron, Bin(token_id), static_cast<int>(minutes));
     return r.affected_rows() == 0 ? NotFound() : absl::OkStatus();
   });
 }
@@ -233,12 +229,13 @@ absl::StatusOr<std::vector<Subscription>> PgStore::DeleteToken(ByteSpan token_id
   return Guard([&]() -> absl::StatusOr<std::vector<Subscription>> {
     std::vector<Subscription> subs;
     for (const pqxx::row& row :
-         Exec(tx_, "store_SubscriptionsOfToken", kSubscriptionsOfToken, Bin(token_id))) {
+         ExecPrepared(tx_, "store_SubscriptionsOfToken", kSubscriptionsOfToken, Bin(token_id))) {
       absl::StatusOr<Subscription> sub = ReadSubscription(row, seal_key_);
       if (!sub.ok()) return sub.status();
       subs.push_back(*std::move(sub));
     }
-    Exec(tx_, "store_DeleteToken", kDeleteToken, Bin(token_id));  // cascades to subscriptions
+    ExecPrepared(tx_, "store_DeleteToken", kDeleteToken,
+                 Bin(token_id));  // cascades to subscriptions
     return subs;
   });
 }
@@ -246,8 +243,8 @@ absl::StatusOr<std::vector<Subscription>> PgStore::DeleteToken(ByteSpan token_id
 absl::StatusOr<std::optional<Subscription>> PgStore::FindSubscription(const SmpServer& server,
                                                                       ByteSpan notifier_id) {
   return Guard([&]() -> absl::StatusOr<std::optional<Subscription>> {
-    pqxx::result r = Exec(tx_, "store_FindSubscription", kFindSubscription, Hosts(server),
-                          server.port, Bin(server.key_hash), Bin(notifier_id));
+    pqxx::result r = ExecPrepared(tx_, "store_FindSubscription", kFindSubscription, Hosts(server),
+                                  server.port, Bin(server.key_hash), Bin(notifier_id));
     if (r.empty()) return std::nullopt;
     return ReadSubscription(r[0], seal_key_);
   });
@@ -255,7 +252,8 @@ absl::StatusOr<std::optional<Subscription>> PgStore::FindSubscription(const SmpS
 
 absl::StatusOr<std::optional<Subscription>> PgStore::GetSubscription(ByteSpan subscription_id) {
   return Guard([&]() -> absl::StatusOr<std::optional<Subscription>> {
-    pqxx::result r = Exec(tx_, "store_GetSubscription", kGetSubscription, Bin(subscription_id));
+    pqxx::result r =
+        ExecPrepared(tx_, "store_GetSubscription", kGetSubscription, Bin(subscription_id));
     if (r.empty()) return std::nullopt;
     return ReadSubscription(r[0], seal_key_);
   });
@@ -265,24 +263,24 @@ absl::Status PgStore::InsertSubscription(const Subscription& s) {
   return Guard([&]() -> absl::Status {
     const std::string hosts = Hosts(s.server);
     // Known servers (the common case) cost one read and no write.
-    pqxx::result server =
-        Exec(tx_, "store_FindServer", kFindServer, hosts, s.server.port, Bin(s.server.key_hash));
+    pqxx::result server = ExecPrepared(tx_, "store_FindServer", kFindServer, hosts, s.server.port,
+                                       Bin(s.server.key_hash));
     if (server.empty()) {
-      server = Exec(tx_, "store_UpsertServer", kUpsertServer, hosts, s.server.port,
-                    Bin(s.server.key_hash));
+      server = ExecPrepared(tx_, "store_UpsertServer", kUpsertServer, hosts, s.server.port,
+                            Bin(s.server.key_hash));
     }
     if (server.empty()) {
       // Another transaction inserted the row concurrently: our INSERT waited for it and did
       // nothing, and that statement's snapshot predates it. A new statement sees it.
-      server =
-          Exec(tx_, "store_FindServer", kFindServer, hosts, s.server.port, Bin(s.server.key_hash));
+      server = ExecPrepared(tx_, "store_FindServer", kFindServer, hosts, s.server.port,
+                            Bin(s.server.key_hash));
     }
     if (server.empty()) return absl::InternalError("smp_servers upsert returned no row");
     const int64_t server_id = server[0][0].as<int64_t>();
-    pqxx::result r = Exec(tx_, "store_InsertSubscription", kInsertSubscription,
-                          Bin(s.subscription_id), Bin(s.token_id), server_id, Bin(s.notifier_id),
-                          Bin(crypto::Seal(seal_key_, s.notifier_key)),
-                          wire::FormatSubscriptionStatus(s.status));
+    pqxx::result r = ExecPrepared(tx_, "store_InsertSubscription", kInsertSubscription,
+                                  Bin(s.subscription_id), Bin(s.token_id), server_id,
+                                  Bin(s.notifier_id), Bin(crypto::Seal(seal_key_, s.notifier_key)),
+                                  wire::FormatSubscriptionStatus(s.status));
     if (r.affected_rows() > 0) return absl::OkStatus();
     // Nothing inserted: the token is gone, or the subscription exists.
     absl::StatusOr<std::optional<Token>> token = GetToken(s.token_id);
@@ -294,7 +292,7 @@ absl::Status PgStore::InsertSubscription(const Subscription& s) {
 
 absl::StatusOr<bool> PgStore::DeleteSubscription(ByteSpan subscription_id) {
   return Guard([&]() -> absl::StatusOr<bool> {
-    return Exec(tx_, "store_DeleteSubscription", kDeleteSubscription, Bin(subscription_id))
+    return ExecPrepared(tx_, "store_DeleteSubscription", kDeleteSubscription, Bin(subscription_id))
                .affected_rows() > 0;
   });
 }

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "ntf/pg/errors.h"
+#include "ntf/pg/prepared.h"
 #include "ntf/wire/encoding.h"
 
 namespace ntf::pusher {
@@ -144,6 +145,7 @@ std::string TextArrayLiteral(absl::Span<const std::string> values) {
 
 absl::StatusOr<LoadedTargets> PgPushStore::Load(absl::Span<const wire::Bytes> token_ids,
                                                 absl::Span<const int64_t> notification_ids) {
+  if (token_ids.empty() && notification_ids.empty()) return LoadedTargets{};
   const std::string tokens_param = ByteaArrayLiteral(token_ids);
   const std::string notifications_param = BigintArrayLiteral(notification_ids);
   const crypto::SealKey& key = seal_key_;
@@ -151,14 +153,16 @@ absl::StatusOr<LoadedTargets> PgPushStore::Load(absl::Span<const wire::Bytes> to
     return Guard([&]() -> absl::StatusOr<LoadedTargets> {
       LoadedTargets out;
       if (!token_ids.empty()) {
-        for (const pqxx::row& row : tx.exec_params(kLoadTokens, tokens_param)) {
+        for (const pqxx::row& row :
+             pg::ExecPrepared(tx, "pusher_load_tokens", kLoadTokens, tokens_param)) {
           absl::StatusOr<PushTarget> target = ReadTarget(row, key);
           if (!target.ok()) return target.status();
           out.tokens.push_back(*std::move(target));
         }
       }
       if (!notification_ids.empty()) {
-        for (const pqxx::row& row : tx.exec_params(kLoadNotifications, notifications_param)) {
+        for (const pqxx::row& row : pg::ExecPrepared(tx, "pusher_load_notifications",
+                                                     kLoadNotifications, notifications_param)) {
           out.notifications.push_back(ReadNotification(row));
         }
       }
