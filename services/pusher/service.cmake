@@ -8,6 +8,7 @@ target_include_directories(ntf_pusher_config PUBLIC ${PROJECT_SOURCE_DIR})
 
 ntf_cc_library(NAME pusher_service
   SRCS
+    src/caching_push_store.cc
     src/completion.cc
     src/cron.cc
     src/dispatcher.cc
@@ -20,6 +21,8 @@ ntf_cc_library(NAME pusher_service
     src/push_store.cc
     src/pusher_metrics.cc
     src/stream_upkeep.cc
+    src/token_cache.cc
+    src/token_change_listener.cc
     src/providers/apns_sender.cc
     src/providers/fcm_sender.cc
     src/providers/provider_submit.cc
@@ -52,6 +55,7 @@ ntf_cc_test(NAME pusher_service_test
     tests/job_worker_service_test.cc
     tests/dispatcher_service_test.cc
     tests/pusher_metrics_service_test.cc
+    tests/token_cache_service_test.cc
   DEPS ntf::pusher_service prometheus-cpp::core)
 
 if(NOT NTF_UNIT_ONLY)

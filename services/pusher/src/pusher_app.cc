@@ -19,6 +19,7 @@
 #include "ntf/store/pg_store.h"
 #include "ntf/store/seal_key_file.h"
 #include "services/pusher/src/apns_auth.h"
+#include "services/pusher/src/caching_push_store.h"
 #include "services/pusher/src/cron.h"
 #include "services/pusher/src/dispatcher.h"
 #include "services/pusher/src/fcm_auth.h"
@@ -34,6 +35,8 @@
 #include "services/pusher/src/pusher_metrics.h"
 #include "services/pusher/src/retry_policy.h"
 #include "services/pusher/src/stream_upkeep.h"
+#include "services/pusher/src/token_cache.h"
+#include "services/pusher/src/token_change_listener.h"
 
 namespace ntf::pusher {
 namespace {
@@ -84,6 +87,12 @@ struct PusherApp::Parts {
 
   std::unique_ptr<pg::Pool> pool;
   std::unique_ptr<PgPushStore> store;
+  // The token cache (token_cache.size > 0): the lanes and the reader use `push_store`, which is
+  // the caching store then and `store` otherwise.
+  std::unique_ptr<TokenCache> token_cache;
+  std::unique_ptr<TokenChangeListener> token_listener;
+  std::unique_ptr<CachingPushStore> caching_store;
+  PushStore* push_store = nullptr;
 
   // One Redis connection per thread that uses one.
   std::unique_ptr<RedisJobStream> reader_stream;
@@ -148,6 +157,9 @@ struct PusherApp::Parts {
       const JobWorker::Depth d = lane->depth();
       metrics->LaneDepth(lane->lane(), d.queued, d.in_flight + d.completing, d.backing_off);
     }
+    if (token_cache) {
+      metrics->TokenCacheState(static_cast<int64_t>(token_cache->size()), token_cache->enabled());
+    }
     if (apns_auth) metrics->ApnsTokenAge(apns_auth->AgeSeconds());
     if (fcm_auth) metrics->FcmTokenExpiresIn(fcm_auth->ExpiresInSeconds());
     for (const auto& [endpoint, client] :
@@ -188,6 +200,17 @@ absl::StatusOr<std::unique_ptr<PusherApp>> PusherApp::Create(const PusherConfig&
     for (const std::string& v : applied) p->log.Info("migration applied", {{"version", v}});
   }
   p->store = std::make_unique<PgPushStore>(*p->pool, *seal_key);
+  p->push_store = p->store.get();
+  if (config.token_cache_size > 0) {
+    p->token_cache = std::make_unique<TokenCache>(
+        TokenCacheOptions{.max_entries = static_cast<size_t>(config.token_cache_size),
+                          .max_age = config.token_cache_max_age},
+        p->clock);
+    p->token_listener = std::make_unique<TokenChangeListener>(
+        p->pool->conninfo(), *p->token_cache, *p->metrics, p->log.Child("token-cache"));
+    p->caching_store = std::make_unique<CachingPushStore>(*p->store, *p->token_cache, *p->metrics);
+    p->push_store = p->caching_store.get();
+  }
 
   // Redis.
   for (auto [slot, role] :
@@ -275,7 +298,7 @@ absl::StatusOr<std::unique_ptr<PusherApp>> PusherApp::Create(const PusherConfig&
   auto lane = [&](Lane which, PushSender& sender, RedisJobStream& stream, int in_flight, int held) {
     return std::make_unique<JobWorker>(
         JobWorkerOptions{.lane = which, .max_in_flight = in_flight, .max_held = held}, sender,
-        stream, *p->store, p->held, *p->policy, *p->metrics, p->clock,
+        stream, *p->push_store, p->held, *p->policy, *p->metrics, p->clock,
         p->log.Child(LaneName(which)));
   };
   p->apns_lane = lane(Lane::kApns, *p->apns_sender, *p->apns_stream, config.apns_max_in_flight,
@@ -289,7 +312,7 @@ absl::StatusOr<std::unique_ptr<PusherApp>> PusherApp::Create(const PusherConfig&
                         .claim_idle = config.claim_idle,
                         .claim_interval = config.claim_interval,
                         .max_deliveries = config.max_deliveries},
-      *p->reader_stream, *p->store,
+      *p->reader_stream, *p->push_store,
       Lanes{.apns = p->apns_lane.get(), .fcm = p->fcm_lane.get(), .local = p->local_lane.get()},
       p->held, *p->metrics, p->clock, p->log.Child("dispatcher"));
   p->keeper = std::make_unique<HeldJobsKeeper>(config.claim_idle / 3, *p->keeper_stream, p->held,
@@ -354,6 +377,7 @@ absl::Status PusherApp::Start() {
   p.fcm_lane->Start(&p.health);
   p.local_lane->Start(&p.health);
   p.keeper->Start();
+  if (p.token_listener) p.token_listener->Start();
   p.dispatcher->Start(&p.health);
   for (PeriodicTask* task :
        {p.stats_task.get(), p.trim_task.get(), p.cron_task.get(), p.outbox_task.get()}) {
@@ -401,6 +425,7 @@ void PusherApp::Shutdown() {
     for (PeriodicTask* task : {p.stats_task.get(), p.trim_task.get()}) {
       if (task != nullptr) task->Stop();
     }
+    if (p.token_listener) p.token_listener->Stop();
   }
   p.pool->Shutdown();
   p.admin->Stop();

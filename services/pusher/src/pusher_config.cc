@@ -42,6 +42,10 @@ absl::Status PusherConfig::Validate() const {
       Positive(redis_timeout, "redis.timeout"),
       dead_max_len < 0 ? absl::InvalidArgumentError("redis.dead_max_len: must be >= 0")
                        : absl::OkStatus(),
+      token_cache_size < 0 || token_cache_size > 100000000
+          ? absl::InvalidArgumentError("token_cache.size: must be 0..100000000")
+          : absl::OkStatus(),
+      Positive(token_cache_max_age, "token_cache.max_age"),
       Range(retry_max_attempts, 1, 1000, "retry.max_attempts"),
       Positive(retry_initial_backoff, "retry.initial_backoff"),
       Range(apns_connections, 1, 64, "apns.connections"),
@@ -158,6 +162,10 @@ const common::ConfigSchema<PusherConfig>& PusherConfigSchema() {
         .Field("cron.enabled", &C::cron_enabled, "send periodic check-messages pushes (TCRN)")
         .Field("cron.interval", &C::cron_interval, "how often due tokens are claimed")
         .Field("cron.batch", &C::cron_batch, "tokens claimed per round")
+        .Field("token_cache.size", &C::token_cache_size,
+               "token rows kept in memory (0 = off); a change in PostgreSQL drops a row at once")
+        .Field("token_cache.max_age", &C::token_cache_max_age,
+               "a cached token row is loaded again after this")
         .Field("outbox.enabled", &C::outbox_enabled, "re-create message jobs lost from Redis")
         .Field("outbox.interval", &C::outbox_interval, "how often the outbox is swept")
         .Field("outbox.lost_after", &C::outbox_lost_after,

@@ -42,6 +42,10 @@ struct PusherConfig {
   // (written by `ntfctl init`) that unseals token DH secrets.
   std::string secret_key_file = "/etc/simplex-ntf/server_secret.key";
 
+  // --- token_cache: token rows kept in memory, dropped when PostgreSQL announces a change ---
+  int64_t token_cache_size = 100000;  // rows (~300 bytes each); 0 = off (every job loads its row)
+  absl::Duration token_cache_max_age = absl::Minutes(10);  // a row is loaded again after this
+
   // --- retry: provider 429/5xx/connection errors ---
   int retry_max_attempts = 8;  // attempts per job, the first included; then dead letter
   absl::Duration retry_initial_backoff = absl::Seconds(1);

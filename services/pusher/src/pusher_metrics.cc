@@ -164,6 +164,18 @@ PusherMetrics::PusherMetrics(prometheus::Registry& registry) {
                     "Outbox notifications whose lost job was re-created");
   redis_errors_ = counter("ntf_pusher_redis_errors_total", "Failed Redis calls");
   db_errors_ = counter("ntf_pusher_db_errors_total", "Failed PostgreSQL transactions");
+  auto& lookups = prometheus::BuildCounter()
+                      .Name("ntf_pusher_token_cache_lookups_total")
+                      .Help("Token rows a batch needed: found in the cache (hit) or loaded (miss)")
+                      .Register(registry);
+  token_cache_hits_ = &lookups.Add({{"result", "hit"}});
+  token_cache_misses_ = &lookups.Add({{"result", "miss"}});
+  token_changes_ = counter("ntf_pusher_token_changes_announced_total",
+                           "Token row changes PostgreSQL announced (each drops a cached row)");
+  token_cache_entries_ = gauge("ntf_pusher_token_cache_entries", "Token rows in the cache");
+  token_cache_enabled_ =
+      gauge("ntf_pusher_token_cache_enabled",
+            "1 while the cache is in use (listening for token changes), 0 otherwise");
 }
 
 void PusherMetrics::Push(std::optional<wire::PushProvider> provider, PushKind kind,
@@ -267,5 +279,17 @@ void PusherMetrics::CronEnqueued(int64_t n) { cron_->Increment(static_cast<doubl
 void PusherMetrics::OutboxRequeued(int64_t n) { outbox_->Increment(static_cast<double>(n)); }
 void PusherMetrics::RedisError() { redis_errors_->Increment(); }
 void PusherMetrics::DbError() { db_errors_->Increment(); }
+
+void PusherMetrics::TokenCacheLookups(int64_t hits, int64_t misses) {
+  if (hits > 0) token_cache_hits_->Increment(static_cast<double>(hits));
+  if (misses > 0) token_cache_misses_->Increment(static_cast<double>(misses));
+}
+
+void PusherMetrics::TokenChangeAnnounced() { token_changes_->Increment(); }
+
+void PusherMetrics::TokenCacheState(int64_t entries, bool enabled) {
+  token_cache_entries_->Set(static_cast<double>(entries));
+  token_cache_enabled_->Set(enabled ? 1 : 0);
+}
 
 }  // namespace ntf::pusher

@@ -101,6 +101,11 @@ class PusherMetrics {
   void OutboxRequeued(int64_t n);
   void RedisError();
   void DbError();
+  // Token rows found in the TokenCache and loaded from PostgreSQL.
+  void TokenCacheLookups(int64_t hits, int64_t misses);
+  // A change of a token row announced by PostgreSQL.
+  void TokenChangeAnnounced();
+  void TokenCacheState(int64_t entries, bool enabled);
 
  private:
   static constexpr size_t kProviders = 5;  // wire::PushProvider values (+1: "unknown")
@@ -147,6 +152,11 @@ class PusherMetrics {
   prometheus::Counter* outbox_ = nullptr;
   prometheus::Counter* redis_errors_ = nullptr;
   prometheus::Counter* db_errors_ = nullptr;
+  prometheus::Counter* token_cache_hits_ = nullptr;
+  prometheus::Counter* token_cache_misses_ = nullptr;
+  prometheus::Counter* token_changes_ = nullptr;
+  prometheus::Gauge* token_cache_entries_ = nullptr;
+  prometheus::Gauge* token_cache_enabled_ = nullptr;
 };
 
 }  // namespace ntf::pusher

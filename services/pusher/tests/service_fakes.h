@@ -9,6 +9,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -179,11 +180,23 @@ class FakePushStore final : public PushStore {
     absl::MutexLock lock(&mu_);
     return apply_calls_;
   }
+  // The token ids each Load asked for.
+  std::vector<std::vector<wire::Bytes>> token_loads() const {
+    absl::MutexLock lock(&mu_);
+    return token_loads_;
+  }
+  // The next Load fails.
+  void FailNextLoad() {
+    absl::MutexLock lock(&mu_);
+    fail_load_ = true;
+  }
 
   // ntf::pusher::PushStore
   absl::StatusOr<LoadedTargets> Load(absl::Span<const wire::Bytes> token_ids,
                                      absl::Span<const int64_t> notification_ids) override {
     absl::MutexLock lock(&mu_);
+    if (std::exchange(fail_load_, false)) return absl::UnavailableError("database down");
+    token_loads_.emplace_back(token_ids.begin(), token_ids.end());
     LoadedTargets out;
     for (const wire::Bytes& id : token_ids) {
       auto it = tokens_.find(Key(id));
@@ -219,6 +232,8 @@ class FakePushStore final : public PushStore {
   std::vector<OutcomeBatch> applied_ ABSL_GUARDED_BY(mu_);
   int apply_failures_ ABSL_GUARDED_BY(mu_) = 0;
   int apply_calls_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::vector<wire::Bytes>> token_loads_ ABSL_GUARDED_BY(mu_);
+  bool fail_load_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // Answers each Send from a script: `script(delivery, call number for this job)` gives the

@@ -2,7 +2,9 @@
 // statistics, trimming that keeps live entries) and PgPushStore (loads, guarded token updates,
 // periodic-push claims with SKIP LOCKED, lost outbox rows).
 #include <gtest/gtest.h>
+#include <prometheus/registry.h>
 
+#include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -11,8 +13,11 @@
 #include "ntf/pg/pool.h"
 #include "ntf/store/seal_key_file.h"
 #include "ntf/wire/encoding.h"
+#include "services/pusher/src/caching_push_store.h"
 #include "services/pusher/src/job_stream.h"
 #include "services/pusher/src/push_store.h"
+#include "services/pusher/src/token_cache.h"
+#include "services/pusher/src/token_change_listener.h"
 #include "services/pusher/tests/pusher_test_env.h"
 
 namespace ntf::pusher {
@@ -20,6 +25,7 @@ namespace {
 
 using testing::PusherTestEnv;
 using testing::TestToken;
+using testing::WaitUntil;
 using wire::PushProvider;
 using wire::TokenState;
 
@@ -340,6 +346,99 @@ TEST_F(PgPushStoreTest, LostRowsAreThoseQueuedBeforeTheLowWaterMark) {
   n = store_->RequeueLost(absl::InfiniteFuture(), absl::Seconds(30), 100, enqueue(&groups));
   EXPECT_EQ(*n, 0);
   EXPECT_EQ(env_->PushStateOf(fresh), "queued");
+}
+
+// The token cache in front of the real store, kept honest by the real trigger (migration
+// store_0003) and TokenChangeListener.
+class TokenCacheListenerTest : public PgPushStoreTest {
+ protected:
+  void SetUp() override {
+    PgPushStoreTest::SetUp();
+    ASSERT_FALSE(HasFailure());
+    caching_ = std::make_unique<CachingPushStore>(*store_, cache_, metrics_);
+    listener_ = std::make_unique<TokenChangeListener>(
+        pool_->conninfo(), cache_, metrics_, common::Logger("test", common::LogLevel::kError));
+    listener_->Start();
+    ASSERT_TRUE(WaitUntil([&] { return cache_.enabled(); }, absl::Seconds(10)));
+  }
+  void TearDown() override {
+    if (listener_) listener_->Stop();
+  }
+  std::optional<PushTarget> Load(const TestToken& token) {
+    absl::StatusOr<LoadedTargets> loaded = caching_->Load({token.token_id}, {});
+    EXPECT_TRUE(loaded.ok()) << loaded.status();
+    if (!loaded.ok() || loaded->tokens.empty()) return std::nullopt;
+    return loaded->tokens[0];
+  }
+  std::string TokenLiteral(const TestToken& token) {
+    return absl::StrCat("'\\x", wire::HexEncode(token.token_id), "'");
+  }
+
+  prometheus::Registry registry_;
+  PusherMetrics metrics_{registry_};
+  TokenCache cache_{TokenCacheOptions{}, common::RealClock()};
+  std::unique_ptr<CachingPushStore> caching_;  // on store_, made in SetUp
+  std::unique_ptr<TokenChangeListener> listener_;
+};
+
+TEST_F(TokenCacheListenerTest, ChangedOrDeletedTokensAreDroppedAndScheduleChangesAreNot) {
+  ASSERT_EQ(Load(token_)->status.state, TokenState::kActive);
+  ASSERT_EQ(cache_.size(), 1u);
+
+  // The periodic-push schedule is no push's business: the row stays.
+  env_->MakeCronDue(token_);
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(cache_.size(), 1u);
+
+  // Another process (intake) changes the status: the row goes at once.
+  env_->Query(absl::StrCat("UPDATE tokens SET status = 'INVALID,BAD' WHERE token_id = ",
+                           TokenLiteral(token_), " RETURNING 1"));
+  ASSERT_TRUE(WaitUntil([&] { return cache_.size() == 0; }, absl::Seconds(5)));
+  std::optional<PushTarget> reloaded = Load(token_);
+  ASSERT_TRUE(reloaded.has_value());
+  EXPECT_EQ(reloaded->status.state, TokenState::kInvalid);
+
+  // A new device token (TRPL), then deletion (TDEL).
+  ASSERT_EQ(cache_.size(), 1u);
+  env_->Query(absl::StrCat("UPDATE tokens SET push_token = '\\x0102' WHERE token_id = ",
+                           TokenLiteral(token_), " RETURNING 1"));
+  ASSERT_TRUE(WaitUntil([&] { return cache_.size() == 0; }, absl::Seconds(5)));
+  EXPECT_EQ(Load(token_)->device.token, (wire::Bytes{1, 2}));
+  env_->Query(
+      absl::StrCat("DELETE FROM tokens WHERE token_id = ", TokenLiteral(token_), " RETURNING 1"));
+  ASSERT_TRUE(WaitUntil([&] { return cache_.size() == 0; }, absl::Seconds(5)));
+  EXPECT_FALSE(Load(token_).has_value());
+}
+
+TEST_F(TokenCacheListenerTest, LostConnectionDisablesTheCacheUntilListeningAgain) {
+  ASSERT_TRUE(Load(token_).has_value());
+  ASSERT_EQ(cache_.size(), 1u);
+  const int pid = listener_->backend_pid();
+  ASSERT_NE(pid, 0);
+  env_->Query(absl::StrCat("SELECT pg_terminate_backend(", pid, ")"));
+  // Announcements may have been lost meanwhile: whatever was cached is forgotten.
+  ASSERT_TRUE(WaitUntil([&] { return listener_->listens() >= 2; }, absl::Seconds(10)));
+  EXPECT_NE(listener_->backend_pid(), pid);
+  EXPECT_TRUE(cache_.enabled());
+  EXPECT_EQ(cache_.size(), 0u);
+  // And it works again.
+  ASSERT_TRUE(Load(token_).has_value());
+  env_->Query(absl::StrCat("UPDATE tokens SET status = 'INVALID,BAD' WHERE token_id = ",
+                           TokenLiteral(token_), " RETURNING 1"));
+  EXPECT_TRUE(WaitUntil([&] { return cache_.size() == 0; }, absl::Seconds(5)));
+}
+
+TEST_F(TokenCacheListenerTest, CacheStaysOffWithoutTheTrigger) {
+  listener_->Stop();
+  env_->Query("DROP TRIGGER tokens_changed_notify ON tokens");
+  TokenCache cache(TokenCacheOptions{}, common::RealClock());
+  TokenChangeListener listener(pool_->conninfo(), cache, metrics_,
+                               common::Logger("test", common::LogLevel::kError));
+  listener.Start();
+  absl::SleepFor(absl::Milliseconds(500));
+  EXPECT_FALSE(cache.enabled());
+  EXPECT_EQ(listener.listens(), 0);
+  listener.Stop();
 }
 
 }  // namespace
