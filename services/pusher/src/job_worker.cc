@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "absl/strings/str_cat.h"
 
@@ -171,16 +172,20 @@ void JobWorker::CompleterLoop() {
       }
       if (completer_beat_ != nullptr) completer_beat_->Tick();
       if (state_ == State::kStopped) return;
-      const size_t n = std::min(answered_.size(), static_cast<size_t>(options_.complete_batch));
-      batch.reserve(n);
-      for (size_t i = 0; i < n; ++i) batch.push_back(std::move(answered_[i]));
-      answered_.erase(answered_.begin(), answered_.begin() + static_cast<ptrdiff_t>(n));
-      completing_ += static_cast<int64_t>(n);
+      // Everything at once (erasing a front part would move all the rest, per batch), then
+      // completed in chunks of complete_batch.
+      batch.swap(answered_);
+      completing_ += static_cast<int64_t>(batch.size());
     }
-    const int64_t n = static_cast<int64_t>(batch.size());
-    Complete(std::move(batch));
-    absl::MutexLock lock(&mu_);
-    completing_ -= n;
+    const size_t chunk = static_cast<size_t>(options_.complete_batch);
+    for (size_t begin = 0; begin < batch.size(); begin += chunk) {
+      const size_t end = std::min(batch.size(), begin + chunk);
+      std::vector<Answered> part(std::make_move_iterator(batch.begin() + begin),
+                                 std::make_move_iterator(batch.begin() + end));
+      Complete(std::move(part));
+      absl::MutexLock lock(&mu_);
+      completing_ -= static_cast<int64_t>(end - begin);
+    }
   }
 }
 
