@@ -70,6 +70,21 @@ cpu_line() {
   done
   echo "[cpu] $label, ${wall} s wall:${out%;}"
 }
+# The whole machine (/proc/stat, in ticks): "busy softirq total", busy including the kernel's
+# interrupt and softirq work (loopback networking) that no process is charged for.
+machine_ticks() {
+  awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, $8, busy + $5 + $6 }' /proc/stat
+}
+# machine_line LABEL "BEFORE" "AFTER": busy cores of the machine over the span (softirq apart).
+machine_line() {
+  echo "$2 $3" | awk -v l="$1" -v n="$(nproc)" '{
+    t = $6 - $3; if (t <= 0) t = 1
+    printf "[cpu] machine, %s: %.2f of %d cores busy (softirq %.2f)\n", l, n * ($4 - $1) / t, n, n * ($5 - $2) / t }'
+}
+# Context switches (voluntary + involuntary, all threads) of a process so far: its wake-ups.
+switches() {
+  cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches:/ { s += $2 } END { print s + 0 }'
+}
 
 scripts/local-stack.sh start >/dev/null
 set -a; source "$NTF_RUN_DIR/stack.env"; set +a
@@ -136,17 +151,20 @@ JWT=$("$PBENCH" jwt --key-file "$P/apns_key.p8" --key-id FAKEKEY123 --team-id FA
 "$PBENCH" body --out "$P/body.json" >/dev/null
 
 echo "[bench] HTTP/2 ceiling: h2load -> ntf-fake-apns $ORIGIN (verification-sized body, valid JWT)"
-fake0=$(ticks "$FAKE_PID"); t0=$(date +%s.%N)
+fake0=$(ticks "$FAKE_PID"); fakesys0=$(switches "$FAKE_PID"); m0=$(machine_ticks); t0=$(date +%s.%N)
 TIMEFORMAT="%U %S"
 { time h2load -n "${H2LOAD_REQUESTS:-100000}" -c "${H2LOAD_CONNECTIONS:-2}" -m "${H2LOAD_STREAMS:-100}" \
   -t 1 -d "$P/body.json" -H "authorization: bearer $JWT" -H "apns-topic: chat.simplex.app" \
   -H "apns-push-type: alert" -H "apns-priority: 10" -H "content-type: application/json" \
   "$ORIGIN/3/device/$DEVICE" > "$P/h2load.out" 2> "$P/h2load.err"; } 2> "$P/h2load.time"
-t1=$(date +%s.%N); fake1=$(ticks "$FAKE_PID")
+t1=$(date +%s.%N); fake1=$(ticks "$FAKE_PID"); fakesys1=$(switches "$FAKE_PID"); m1=$(machine_ticks)
 grep -E "^finished in|^requests:|^status codes:" "$P/h2load.out" | sed 's/^/[h2load] /'
 h2=$(awk -v hz="$HZ" '{ printf "%d", ($1 + $2) * hz }' "$P/h2load.time")
 cpu_line "h2load run" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')" \
   "ntf-fake-apns=$fake0:$fake1" "h2load=0:$h2"
+machine_line "h2load run" "$m0" "$m1"
+echo "[switches] h2load run: ntf-fake-apns $(awk -v a="$fakesys0" -v b="$fakesys1" \
+  -v n="${H2LOAD_REQUESTS:-100000}" 'BEGIN { printf "%.3f", (b - a) / n }') context switches per request"
 
 echo "[bench] ntf-pusher (1 process, defaults: 2 APNs connections, 1000 in flight) -> ntf-fake-apns"
 # PUSHER_PERF=FILE: perf record (cpu-clock, call graphs) of the pusher during the max-rate run.
@@ -191,15 +209,22 @@ echo "[bench] ntf-pusher on a backlog of ${PUSHER_BENCH_JOBS:-100000} jobs queue
   > "$P/drain.out" &
 DRAIN_PID=$!
 fake0=$(ticks "$FAKE_PID"); pg0=$(ticks_of_tree "$NTF_PG_PID"); redis0=$(ticks "$NTF_REDIS_PID")
+fakesys0=$(switches "$FAKE_PID"); m0=$(machine_ticks)
 redis_calls > "$P/redis2"; t0=$(date +%s.%N)
 WAIT_READY=0 start_pusher "-backlog"
 wait "$DRAIN_PID" || true; DRAIN_PID=
-t1=$(date +%s.%N); pusher1=$(ticks "$PUSHER_PID"); fake1=$(ticks "$FAKE_PID")
+t1=$(date +%s.%N); pusher1=$(ticks "$PUSHER_PID"); fake1=$(ticks "$FAKE_PID"); m1=$(machine_ticks)
+pushersys1=$(switches "$PUSHER_PID"); fakesys1=$(switches "$FAKE_PID")
 pg1=$(ticks_of_tree "$NTF_PG_PID"); redis1=$(ticks "$NTF_REDIS_PID"); redis_calls > "$P/redis3"
 cat "$P/drain.out"
 cpu_line "backlog (pusher start -> last XACK)" \
   "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')" \
   "ntf-pusher=0:$pusher1" "ntf-fake-apns=$fake0:$fake1" "postgres=$pg0:$pg1" "redis=$redis0:$redis1"
+machine_line "backlog" "$m0" "$m1"
+echo "[switches] backlog, context switches per job: ntf-pusher $(awk -v b="$pushersys1" \
+  -v n="${PUSHER_BENCH_JOBS:-100000}" 'BEGIN { printf "%.3f", b / n }'), ntf-fake-apns $(awk \
+  -v a="$fakesys0" -v b="$fakesys1" -v n="${PUSHER_BENCH_JOBS:-100000}" \
+  'BEGIN { printf "%.3f", (b - a) / n }')"
 redis_line "backlog (the pusher's start and drain's XINFO polls included)" \
   "${PUSHER_BENCH_JOBS:-100000}" "$P/redis2" "$P/redis3"
 kill -TERM "$PUSHER_PID"; wait "$PUSHER_PID" || true; PUSHER_PID=
