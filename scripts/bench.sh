@@ -113,6 +113,7 @@ fi
 #   PUSHER_BENCH_TOKENS (default 10000), PUSHER_BENCH_JOBS (default 100000),
 #   PUSHER_BENCH_RATE_JOBS (default 50000, offered at PUSHER_BENCH_RATE, default 5000/s),
 #   H2LOAD_REQUESTS (default 100000), H2LOAD_CONNECTIONS (default 2), H2LOAD_STREAMS (default 100),
+#   H2LOAD_RUNS and BACKLOG_RUNS (default 3: the ceiling and the backlog figure are best-of),
 #   FAKE_APNS_LEAN (default 1: ntf-fake-apns --lean, JWT verified once per distinct token; 0: the
 #   full FakeApns of the tests, itself the bottleneck at ~2,500 requests/s),
 #   PUSHER_LD_PRELOAD (LD_PRELOAD for the pusher alone, e.g. another malloc), PUSHER_PERF (below);
@@ -150,21 +151,31 @@ DEVICE=$(head -1 "$P/tokens.txt" | cut -d' ' -f2)
 JWT=$("$PBENCH" jwt --key-file "$P/apns_key.p8" --key-id FAKEKEY123 --team-id FAKETEAM12)
 "$PBENCH" body --out "$P/body.json" >/dev/null
 
+# Short runs on a shared 2-core machine vary by +-15 %; noise only ever lowers a rate, so the
+# ceiling and the backlog figure are each the best of H2LOAD_RUNS / BACKLOG_RUNS (default 3).
 echo "[bench] HTTP/2 ceiling: h2load -> ntf-fake-apns $ORIGIN (verification-sized body, valid JWT)"
-fake0=$(ticks "$FAKE_PID"); fakesys0=$(switches "$FAKE_PID"); m0=$(machine_ticks); t0=$(date +%s.%N)
-TIMEFORMAT="%U %S"
-{ time h2load -n "${H2LOAD_REQUESTS:-100000}" -c "${H2LOAD_CONNECTIONS:-2}" -m "${H2LOAD_STREAMS:-100}" \
-  -t 1 -d "$P/body.json" -H "authorization: bearer $JWT" -H "apns-topic: chat.simplex.app" \
-  -H "apns-push-type: alert" -H "apns-priority: 10" -H "content-type: application/json" \
-  "$ORIGIN/3/device/$DEVICE" > "$P/h2load.out" 2> "$P/h2load.err"; } 2> "$P/h2load.time"
-t1=$(date +%s.%N); fake1=$(ticks "$FAKE_PID"); fakesys1=$(switches "$FAKE_PID"); m1=$(machine_ticks)
-grep -E "^finished in|^requests:|^status codes:" "$P/h2load.out" | sed 's/^/[h2load] /'
-h2=$(awk -v hz="$HZ" '{ printf "%d", ($1 + $2) * hz }' "$P/h2load.time")
-cpu_line "h2load run" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')" \
-  "ntf-fake-apns=$fake0:$fake1" "h2load=0:$h2"
-machine_line "h2load run" "$m0" "$m1"
-echo "[switches] h2load run: ntf-fake-apns $(awk -v a="$fakesys0" -v b="$fakesys1" \
-  -v n="${H2LOAD_REQUESTS:-100000}" 'BEGIN { printf "%.3f", (b - a) / n }') context switches per request"
+H2_BEST=0
+for run in $(seq "${H2LOAD_RUNS:-3}"); do
+  fake0=$(ticks "$FAKE_PID"); fakesys0=$(switches "$FAKE_PID"); m0=$(machine_ticks); t0=$(date +%s.%N)
+  TIMEFORMAT="%U %S"
+  { time h2load -n "${H2LOAD_REQUESTS:-100000}" -c "${H2LOAD_CONNECTIONS:-2}" \
+    -m "${H2LOAD_STREAMS:-100}" -t 1 -d "$P/body.json" -H "authorization: bearer $JWT" \
+    -H "apns-topic: chat.simplex.app" -H "apns-push-type: alert" -H "apns-priority: 10" \
+    -H "content-type: application/json" \
+    "$ORIGIN/3/device/$DEVICE" > "$P/h2load.out" 2> "$P/h2load.err"; } 2> "$P/h2load.time"
+  t1=$(date +%s.%N); fake1=$(ticks "$FAKE_PID"); fakesys1=$(switches "$FAKE_PID"); m1=$(machine_ticks)
+  echo "[h2load] run $run of ${H2LOAD_RUNS:-3}"
+  grep -E "^finished in|^requests:|^status codes:" "$P/h2load.out" | sed 's/^/[h2load] /'
+  rate=$(sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' "$P/h2load.out")
+  H2_BEST=$(awk -v a="$H2_BEST" -v b="${rate:-0}" 'BEGIN { print (b > a ? b : a) }')
+  h2=$(awk -v hz="$HZ" '{ printf "%d", ($1 + $2) * hz }' "$P/h2load.time")
+  cpu_line "h2load run" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')" \
+    "ntf-fake-apns=$fake0:$fake1" "h2load=0:$h2"
+  machine_line "h2load run" "$m0" "$m1"
+  echo "[switches] h2load run: ntf-fake-apns $(awk -v a="$fakesys0" -v b="$fakesys1" \
+    -v n="${H2LOAD_REQUESTS:-100000}" 'BEGIN { printf "%.3f", (b - a) / n }') per request"
+done
+echo "[h2load] best of ${H2LOAD_RUNS:-3}: $H2_BEST req/s"
 
 echo "[bench] ntf-pusher (1 process, defaults: 2 APNs connections, 1000 in flight) -> ntf-fake-apns"
 # PUSHER_PERF=FILE: perf record (cpu-clock, call graphs) of the pusher during the max-rate run.
@@ -201,33 +212,42 @@ kill -TERM "$PUSHER_PID"; wait "$PUSHER_PID" || true; PUSHER_PID=
 
 # A backlog: the jobs are in the stream (group `pushers` exists) before a fresh pusher starts,
 # so nothing competes with it but the fake, Redis and PostgreSQL. pushes/s = jobs / (first read
-# -> last XACK), polled by `drain`; CPU over the same span (the pusher's from its start).
-echo "[bench] ntf-pusher on a backlog of ${PUSHER_BENCH_JOBS:-100000} jobs queued before it started"
-"$PBENCH" load --redis-url "$NTF_REDIS_URL" --tokens "$P/tokens.txt" \
-  --jobs "${PUSHER_BENCH_JOBS:-100000}" --wait 0 --jobs-out "$P/jobs-backlog.txt"
-"$PBENCH" drain --redis-url "$NTF_REDIS_URL" --jobs "${PUSHER_BENCH_JOBS:-100000}" \
-  > "$P/drain.out" &
-DRAIN_PID=$!
-fake0=$(ticks "$FAKE_PID"); pg0=$(ticks_of_tree "$NTF_PG_PID"); redis0=$(ticks "$NTF_REDIS_PID")
-fakesys0=$(switches "$FAKE_PID"); m0=$(machine_ticks)
-redis_calls > "$P/redis2"; t0=$(date +%s.%N)
-WAIT_READY=0 start_pusher "-backlog"
-wait "$DRAIN_PID" || true; DRAIN_PID=
-t1=$(date +%s.%N); pusher1=$(ticks "$PUSHER_PID"); fake1=$(ticks "$FAKE_PID"); m1=$(machine_ticks)
-pushersys1=$(switches "$PUSHER_PID"); fakesys1=$(switches "$FAKE_PID")
-pg1=$(ticks_of_tree "$NTF_PG_PID"); redis1=$(ticks "$NTF_REDIS_PID"); redis_calls > "$P/redis3"
-cat "$P/drain.out"
-cpu_line "backlog (pusher start -> last XACK)" \
-  "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')" \
-  "ntf-pusher=0:$pusher1" "ntf-fake-apns=$fake0:$fake1" "postgres=$pg0:$pg1" "redis=$redis0:$redis1"
-machine_line "backlog" "$m0" "$m1"
-echo "[switches] backlog, context switches per job: ntf-pusher $(awk -v b="$pushersys1" \
-  -v n="${PUSHER_BENCH_JOBS:-100000}" 'BEGIN { printf "%.3f", b / n }'), ntf-fake-apns $(awk \
-  -v a="$fakesys0" -v b="$fakesys1" -v n="${PUSHER_BENCH_JOBS:-100000}" \
-  'BEGIN { printf "%.3f", (b - a) / n }')"
-redis_line "backlog (the pusher's start and drain's XINFO polls included)" \
-  "${PUSHER_BENCH_JOBS:-100000}" "$P/redis2" "$P/redis3"
-kill -TERM "$PUSHER_PID"; wait "$PUSHER_PID" || true; PUSHER_PID=
+# -> last XACK), polled by `drain`; CPU over the same span (the pusher's from its start). Best of
+# BACKLOG_RUNS, each with a fresh backlog and a fresh pusher.
+BACKLOG_BEST=0
+for run in $(seq "${BACKLOG_RUNS:-3}"); do
+  echo "[bench] ntf-pusher on a backlog of ${PUSHER_BENCH_JOBS:-100000} jobs queued before it started (run $run of ${BACKLOG_RUNS:-3})"
+  "$PBENCH" load --redis-url "$NTF_REDIS_URL" --tokens "$P/tokens.txt" \
+    --jobs "${PUSHER_BENCH_JOBS:-100000}" --wait 0 --jobs-out "$P/jobs-backlog.txt"
+  "$PBENCH" drain --redis-url "$NTF_REDIS_URL" --jobs "${PUSHER_BENCH_JOBS:-100000}" \
+    > "$P/drain.out" &
+  DRAIN_PID=$!
+  fake0=$(ticks "$FAKE_PID"); pg0=$(ticks_of_tree "$NTF_PG_PID"); redis0=$(ticks "$NTF_REDIS_PID")
+  fakesys0=$(switches "$FAKE_PID"); m0=$(machine_ticks)
+  redis_calls > "$P/redis2"; t0=$(date +%s.%N)
+  WAIT_READY=0 start_pusher "-backlog"
+  wait "$DRAIN_PID" || true; DRAIN_PID=
+  t1=$(date +%s.%N); pusher1=$(ticks "$PUSHER_PID"); fake1=$(ticks "$FAKE_PID"); m1=$(machine_ticks)
+  pushersys1=$(switches "$PUSHER_PID"); fakesys1=$(switches "$FAKE_PID")
+  pg1=$(ticks_of_tree "$NTF_PG_PID"); redis1=$(ticks "$NTF_REDIS_PID"); redis_calls > "$P/redis3"
+  cat "$P/drain.out"
+  rate=$(sed -n 's/.*-> \([0-9]*\) pushes\/s.*/\1/p' "$P/drain.out")
+  BACKLOG_BEST=$(awk -v a="$BACKLOG_BEST" -v b="${rate:-0}" 'BEGIN { print (b > a ? b : a) }')
+  cpu_line "backlog (pusher start -> last XACK)" \
+    "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')" \
+    "ntf-pusher=0:$pusher1" "ntf-fake-apns=$fake0:$fake1" "postgres=$pg0:$pg1" "redis=$redis0:$redis1"
+  machine_line "backlog" "$m0" "$m1"
+  echo "[switches] backlog, context switches per job: ntf-pusher $(awk -v b="$pushersys1" \
+    -v n="${PUSHER_BENCH_JOBS:-100000}" 'BEGIN { printf "%.3f", b / n }'), ntf-fake-apns $(awk \
+    -v a="$fakesys0" -v b="$fakesys1" -v n="${PUSHER_BENCH_JOBS:-100000}" \
+    'BEGIN { printf "%.3f", (b - a) / n }')"
+  redis_line "backlog (the pusher's start and drain's XINFO polls included)" \
+    "${PUSHER_BENCH_JOBS:-100000}" "$P/redis2" "$P/redis3"
+  kill -TERM "$PUSHER_PID"; wait "$PUSHER_PID" || true; PUSHER_PID=
+done
+echo "[ratio] ntf-pusher on a backlog, best of ${BACKLOG_RUNS:-3}: $BACKLOG_BEST pushes/s;" \
+  "h2load best of ${H2LOAD_RUNS:-3}: $H2_BEST req/s ->" \
+  "$(awk -v a="$BACKLOG_BEST" -v b="$H2_BEST" 'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 0) }') %"
 kill -TERM "$FAKE_PID"; wait "$FAKE_PID" || true; FAKE_PID=
 "$PBENCH" latency --dump "$P/fake.dump" --jobs-in "$P/jobs-max.txt" --label "max-rate"
 "$PBENCH" latency --dump "$P/fake.dump" --jobs-in "$P/jobs-rate.txt" \
