@@ -1,6 +1,9 @@
 #include "services/pusher/src/token_cache.h"
 
+#include <string_view>
 #include <utility>
+
+#include "absl/container/flat_hash_set.h"
 
 namespace ntf::pusher {
 namespace {
@@ -66,7 +69,9 @@ void TokenCache::Insert(const Ticket& ticket, absl::Span<const PushTarget> rows)
     if (auto c = changed_.find(key); c != changed_.end() && c->second > ticket.seq_) continue;
     auto it = entries_.find(key);
     if (it == entries_.end()) {
-      if (entries_.size() >= options_.max_entries) Evict();
+      while (entries_.size() >= options_.max_entries) Evict();
+      if (order_.size() >= 2 * options_.max_entries + 1024) CompactOrder();
+      order_.push_back(key);
       entries_.emplace(std::move(key), Entry{.target = row, .loaded_at = now});
     } else {
       it->second = Entry{.target = row, .loaded_at = now};
@@ -74,7 +79,24 @@ void TokenCache::Insert(const Ticket& ticket, absl::Span<const PushTarget> rows)
   }
 }
 
-void TokenCache::Evict() { entries_.erase(entries_.begin()); }
+void TokenCache::CompactOrder() {
+  // Keeps the latest insertion of each id still cached, in order.
+  absl::flat_hash_set<std::string_view> seen;
+  std::deque<std::string> kept;
+  for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
+    if (entries_.contains(*it) && seen.insert(*it).second) kept.push_front(*it);
+  }
+  order_ = std::move(kept);
+}
+
+void TokenCache::Evict() {
+  // Oldest insertion first; ids of rows dropped meanwhile (changed, expired) are skipped.
+  while (!order_.empty()) {
+    const size_t erased = entries_.erase(order_.front());
+    order_.pop_front();
+    if (erased > 0) return;
+  }
+}
 
 void TokenCache::Invalidate(const wire::Bytes& token_id) {
   absl::MutexLock lock(&mu_);
@@ -89,6 +111,7 @@ void TokenCache::SetEnabled(bool enabled) {
   enabled_ = enabled;
   ++epoch_;
   entries_.clear();
+  order_.clear();
 }
 
 bool TokenCache::enabled() const {

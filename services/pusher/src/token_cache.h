@@ -11,13 +11,14 @@
 // Insert() stores a row only if no change of that token was announced, and the cache was not
 // reset, since the ticket was taken.
 //
-// Bounds: at most max_entries rows (an arbitrary one is dropped for a new one), each served for
+// Bounds: at most max_entries rows (the oldest stored is dropped for a new one), each served for
 // at most max_age after it was loaded.
 //
 // Thread-safety: every method may be called from any thread.
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <vector>
@@ -79,6 +80,8 @@ class TokenCache {
  private:
   void Release(uint64_t seq);
   void Evict() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Drops ids of rows no longer cached (and older duplicates) from order_.
+  void CompactOrder() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   struct Entry {
     PushTarget target;
@@ -92,6 +95,9 @@ class TokenCache {
   uint64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t seq_ ABSL_GUARDED_BY(mu_) = 0;  // one step per announced change
   absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  // Ids in insertion order, for Evict(); rows dropped otherwise leave theirs behind until
+  // CompactOrder() (at 2 * max_entries + 1024 ids).
+  std::deque<std::string> order_ ABSL_GUARDED_BY(mu_);
   // Tokens announced as changed while loads were running: id -> seq of the announcement. Kept
   // while a load older than the announcement runs.
   absl::flat_hash_map<std::string, uint64_t> changed_ ABSL_GUARDED_BY(mu_);

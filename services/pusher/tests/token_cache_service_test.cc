@@ -116,10 +116,33 @@ TEST_F(TokenCacheTest, RowsExpireAfterMaxAge) {
   EXPECT_EQ(cache_.size(), 0u);
 }
 
-TEST_F(TokenCacheTest, HoldsAtMostMaxEntries) {
+TEST_F(TokenCacheTest, HoldsAtMostMaxEntriesDroppingTheOldest) {
   Load({Target(1), Target(2), Target(3), Target(4), Target(5)});
   EXPECT_EQ(cache_.size(), 3u);
-  EXPECT_TRUE(Find(5).has_value());  // the newest row is always kept
+  EXPECT_FALSE(Find(1).has_value());
+  EXPECT_FALSE(Find(2).has_value());
+  EXPECT_TRUE(Find(3).has_value());
+  EXPECT_TRUE(Find(5).has_value());
+  // A row dropped by an announcement leaves room without evicting another.
+  cache_.Invalidate(wire::Bytes(24, 3));
+  Load({Target(6)});
+  EXPECT_TRUE(Find(4).has_value());
+  EXPECT_TRUE(Find(6).has_value());
+}
+
+// Rows dropped and stored again many times (announced changes) must not grow the eviction
+// order without bound.
+TEST_F(TokenCacheTest, ChurnKeepsTheBoundsAndTheOrder) {
+  for (int round = 0; round < 5000; ++round) {
+    Load({Target(1), Target(2)});
+    cache_.Invalidate(wire::Bytes(24, 1));
+  }
+  Load({Target(1), Target(7)});  // 2 was stored before 1 and 7: it goes first
+  Load({Target(8)});
+  EXPECT_EQ(cache_.size(), 3u);
+  EXPECT_FALSE(Find(2).has_value());
+  EXPECT_TRUE(Find(1).has_value());
+  EXPECT_TRUE(Find(8).has_value());
 }
 
 class CachingPushStoreTest : public ::testing::Test {
