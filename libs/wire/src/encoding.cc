@@ -196,10 +196,17 @@ int HexValue(char c) {
 }  // namespace
 
 std::string Base64UrlEncode(ByteSpan data) {
+  std::string out;
+  AppendBase64Url(out, data);
+  return out;
+}
+
+void AppendBase64Url(std::string& out, ByteSpan data) {
   // Sized once and written through a pointer: push_back per character was a hot spot of the
   // pusher (a 2,928-byte box per push).
-  std::string out((data.size() + 2) / 3 * 4, '\0');
-  char* o = out.data();
+  const size_t at = out.size();
+  out.resize(at + (data.size() + 2) / 3 * 4);
+  char* o = out.data() + at;
   const uint8_t* in = data.data();
   size_t i = 0;
   for (; i + 3 <= data.size(); i += 3) {
@@ -216,7 +223,6 @@ std::string Base64UrlEncode(ByteSpan data) {
     o[2] = rest == 2 ? kB64Url[(v >> 6) & 63] : '=';
     o[3] = '=';
   }
-  return out;
 }
 
 absl::StatusOr<Bytes> Base64UrlDecode(std::string_view text) {

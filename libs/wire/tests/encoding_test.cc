@@ -135,6 +135,16 @@ TEST(Base64Url, MatchesAReferenceEncoderForEveryGroup) {
   EXPECT_EQ(Base64UrlEncode(data), expected);
 }
 
+TEST(Base64Url, AppendWritesAfterWhatIsThere) {
+  for (size_t n = 0; n < 10; ++n) {
+    Bytes data(n);
+    for (size_t i = 0; i < n; ++i) data[i] = static_cast<uint8_t>(0xfb - i * 5);
+    std::string out = "{\"v\":\"";
+    AppendBase64Url(out, data);
+    EXPECT_EQ(out, "{\"v\":\"" + Base64UrlEncode(data)) << n;
+  }
+}
+
 TEST(Base64Url, RejectsBadInput) {
   EXPECT_FALSE(Base64UrlDecode("ab+c").ok());  // standard alphabet, not url-safe
   EXPECT_FALSE(Base64UrlDecode("a").ok());

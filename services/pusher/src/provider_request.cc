@@ -111,10 +111,12 @@ std::string FcmMessageJson(const PushContent& content, std::string_view registra
   OrderedJson data = OrderedJson::object();
   switch (content.kind) {
     case PushKind::kVerification:
-      data = {{"nonce", content.nonce}, {"verification", content.encrypted}};
+      data = {{"nonce", wire::Base64UrlEncode(content.nonce)},
+              {"verification", wire::Base64UrlEncode(content.box)}};
       break;
     case PushKind::kMessage:
-      data = {{"nonce", content.nonce}, {"message", content.encrypted}};
+      data = {{"nonce", wire::Base64UrlEncode(content.nonce)},
+              {"message", wire::Base64UrlEncode(content.box)}};
       break;
     case PushKind::kCheckMessages:
       data = {{"checkMessages", "true"}};

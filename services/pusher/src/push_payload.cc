@@ -1,7 +1,5 @@
 #include "services/pusher/src/push_payload.h"
 
-#include <cstring>
-#include <nlohmann/json.hpp>
 #include <utility>
 #include <vector>
 
@@ -10,17 +8,12 @@
 namespace ntf::pusher {
 namespace {
 
-constexpr std::string_view kAlertText = "Encrypted message or another app event";
-constexpr std::string_view kMessageCategory = "NTF_CAT_CHECK_MESSAGE";
-
 absl::StatusOr<PushContent> Encrypt(PushKind kind, const crypto::DhSecret& secret,
                                     const crypto::CbNonce& nonce, wire::ByteSpan plaintext) {
   absl::StatusOr<wire::Bytes> box =
       crypto::BoxEncryptPadded(secret, nonce, plaintext, kPushPaddedLength);
   if (!box.ok()) return box.status();
-  return PushContent{.kind = kind,
-                     .nonce = wire::Base64UrlEncode(nonce),
-                     .encrypted = wire::Base64UrlEncode(*box)};
+  return PushContent{.kind = kind, .nonce = nonce, .box = *std::move(box)};
 }
 
 }  // namespace
@@ -92,71 +85,46 @@ PushContent MakeCheckMessagesContent() { return PushContent{.kind = PushKind::kC
 
 namespace {
 
-// Whether any byte of `w` is below 0x20 or at/above 0x80 (control characters, non-ASCII), or
-// is '"' or '\\' (exact, the classic "has zero/less byte" tricks).
-constexpr uint64_t kOnes = 0x0101010101010101ull;
-constexpr uint64_t kHighs = 0x8080808080808080ull;
-constexpr bool HasZeroByte(uint64_t w) { return ((w - kOnes) & ~w & kHighs) != 0; }
-constexpr bool NeedsEscape(uint64_t w) {
-  return ((w - kOnes * 0x20) & ~w & kHighs) != 0 || (w & kHighs) != 0 ||
-         HasZeroByte(w ^ (kOnes * '"')) || HasZeroByte(w ^ (kOnes * '\\'));
-}
-bool NeedsEscape(unsigned char c) { return c < 0x20 || c >= 0x80 || c == '"' || c == '\\'; }
+// The JSON around N and E. Byte for byte what nlohmann::ordered_json's dump() wrote for these
+// documents (the tests compare them): N and E are base64url, which a JSON string carries as is,
+// so they are encoded straight into the body, with nothing to escape.
+constexpr std::string_view kVerificationHead =
+    R"({"aps":{"content-available":1},"notificationData":{"nonce":")";
+constexpr std::string_view kVerificationField = R"(","verification":")";
+constexpr std::string_view kMessageHead =
+    R"({"aps":{"mutable-content":1,"alert":"Encrypted message or another app event",)"
+    R"("category":"NTF_CAT_CHECK_MESSAGE"},"notificationData":{"nonce":")";
+constexpr std::string_view kMessageField = R"(","message":")";
+constexpr std::string_view kTail = R"("}})";
+constexpr std::string_view kCheckMessagesJson =
+    R"({"aps":{"content-available":1},"notificationData":{"checkMessages":true}})";
 
-// Appends `value` as a JSON string. The encrypted blobs are base64url (nothing to escape) and
-// ~3.9 KB per push: nlohmann's escaping serializer, character by character, was the pusher's
-// biggest single cost. Printable ASCII other than '"' and '\\' is copied as is (what nlohmann
-// writes too), checked 8 bytes at a time; anything else goes through nlohmann's escaping.
-void AppendJsonString(std::string& out, std::string_view value) {
-  bool escape = false;
-  size_t i = 0;
-  for (; !escape && i + 8 <= value.size(); i += 8) {
-    uint64_t w;
-    std::memcpy(&w, value.data() + i, 8);
-    escape = NeedsEscape(w);
-  }
-  for (; !escape && i < value.size(); ++i) {
-    escape = NeedsEscape(static_cast<unsigned char>(value[i]));
-  }
-  if (!escape) {
-    out.push_back('"');
-    out.append(value);
-    out.push_back('"');
-  } else {
-    out.append(nlohmann::json(std::string(value)).dump());
-  }
+// head N field E tail, in one allocation.
+std::string EncryptedPayloadJson(std::string_view head, std::string_view field,
+                                 const PushContent& content) {
+  std::string out;
+  out.reserve(head.size() + (content.nonce.size() + 2) / 3 * 4 + field.size() +
+              (content.box.size() + 2) / 3 * 4 + kTail.size());
+  out.append(head);
+  wire::AppendBase64Url(out, content.nonce);
+  out.append(field);
+  wire::AppendBase64Url(out, content.box);
+  out.append(kTail);
+  return out;
 }
 
 }  // namespace
 
-// Byte for byte what nlohmann::ordered_json's dump() wrote (tests compare the exact bodies).
 std::string ApnsPayloadJson(const PushContent& content) {
-  std::string out;
-  out.reserve(128 + content.nonce.size() + content.encrypted.size());
   switch (content.kind) {
     case PushKind::kVerification:
-      out.append(R"({"aps":{"content-available":1},"notificationData":{"nonce":)");
-      AppendJsonString(out, content.nonce);
-      out.append(R"(,"verification":)");
-      AppendJsonString(out, content.encrypted);
-      out.append("}}");
-      break;
+      return EncryptedPayloadJson(kVerificationHead, kVerificationField, content);
     case PushKind::kMessage:
-      out.append(R"({"aps":{"mutable-content":1,"alert":)");
-      AppendJsonString(out, kAlertText);
-      out.append(R"(,"category":)");
-      AppendJsonString(out, kMessageCategory);
-      out.append(R"(},"notificationData":{"nonce":)");
-      AppendJsonString(out, content.nonce);
-      out.append(R"(,"message":)");
-      AppendJsonString(out, content.encrypted);
-      out.append("}}");
-      break;
+      return EncryptedPayloadJson(kMessageHead, kMessageField, content);
     case PushKind::kCheckMessages:
-      out.append(R"({"aps":{"content-available":1},"notificationData":{"checkMessages":true}})");
-      break;
+      return std::string(kCheckMessagesJson);
   }
-  return out;
+  return {};
 }
 
 }  // namespace ntf::pusher

@@ -77,11 +77,13 @@ struct PnMessages {
 absl::StatusOr<PnMessages> FormatPnMessages(absl::Span<const PnMessageData> items,
                                             size_t max_length = kMaxPnMessagesLength);
 
-// The device-visible fields of one push, encrypted and encoded, ready for either provider.
+// The device-visible fields of one push, encrypted, ready for either provider. The bodies carry
+// N = base64url(nonce) and E = base64url(box); they are encoded straight into the body, so the
+// 3.9 KB of E never exist as a string of their own.
 struct PushContent {
   PushKind kind = PushKind::kCheckMessages;
-  std::string nonce = {};      // base64url of the nonce; empty for kCheckMessages
-  std::string encrypted = {};  // base64url of the padded box; empty for kCheckMessages
+  crypto::CbNonce nonce = {};  // the box's nonce; unused for kCheckMessages
+  wire::Bytes box = {};        // crypto_box of the padded plaintext; empty for kCheckMessages
 };
 
 // E(regCode) under the token's DH secret. `nonce` must be fresh (crypto::RandomNonce()).
@@ -96,7 +98,8 @@ absl::StatusOr<PushContent> MakeMessageContent(const crypto::DhSecret& secret,
 // The periodic "check messages" push: nothing encrypted.
 PushContent MakeCheckMessagesContent();
 
-// The APNs JSON body, compact, keys in the order shown above.
+// The APNs JSON body, compact, keys in the order shown above (for kCheckMessages, `nonce` and
+// `box` are not used).
 std::string ApnsPayloadJson(const PushContent& content);
 
 }  // namespace ntf::pusher

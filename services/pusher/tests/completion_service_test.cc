@@ -188,13 +188,9 @@ TEST(PushContentTest, VerificationCarriesTheRegistrationCodeEncrypted) {
   d.target = PushTarget{.dh_secret = secret, .reg_code = wire::Bytes(32, 0xab)};
   absl::StatusOr<PushContent> content = BuildPushContent(d);
   ASSERT_TRUE(content.ok()) << content.status();
-  absl::StatusOr<wire::Bytes> nonce = wire::Base64UrlDecode(content->nonce);
-  absl::StatusOr<wire::Bytes> box = wire::Base64UrlDecode(content->encrypted);
-  ASSERT_TRUE(nonce.ok() && box.ok());
   absl::StatusOr<crypto::DhSecret> key = crypto::DhSecret::FromRaw(secret);
-  absl::StatusOr<crypto::CbNonce> n = crypto::NonceFromBytes(*nonce);
-  ASSERT_TRUE(key.ok() && n.ok());
-  absl::StatusOr<wire::Bytes> plain = crypto::BoxDecryptPadded(*key, *n, *box);
+  ASSERT_TRUE(key.ok());
+  absl::StatusOr<wire::Bytes> plain = crypto::BoxDecryptPadded(*key, content->nonce, content->box);
   ASSERT_TRUE(plain.ok()) << plain.status();
   EXPECT_EQ(*plain, wire::Bytes(32, 0xab));
 }
@@ -217,10 +213,8 @@ TEST(PushContentTest, MessageCarriesItsNotificationsOldestFirst) {
   absl::StatusOr<PushContent> content = BuildPushContent(d);
   ASSERT_TRUE(content.ok()) << content.status();
   absl::StatusOr<crypto::DhSecret> key = crypto::DhSecret::FromRaw(secret);
-  absl::StatusOr<wire::Bytes> nonce = wire::Base64UrlDecode(content->nonce);
-  absl::StatusOr<wire::Bytes> box = wire::Base64UrlDecode(content->encrypted);
-  absl::StatusOr<crypto::CbNonce> n = crypto::NonceFromBytes(*nonce);
-  absl::StatusOr<wire::Bytes> plain = crypto::BoxDecryptPadded(*key, *n, *box);
+  ASSERT_TRUE(key.ok());
+  absl::StatusOr<wire::Bytes> plain = crypto::BoxDecryptPadded(*key, content->nonce, content->box);
   ASSERT_TRUE(plain.ok()) << plain.status();
   const std::string text(plain->begin(), plain->end());
   EXPECT_EQ(text, FormatPnMessageData(d.notifications[0].data) + ";" +

@@ -14,9 +14,13 @@ constexpr std::string_view kHexToken =
     "8a2f3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809";
 const absl::Time kEnqueued = absl::FromUnixSeconds(1700000000);
 
+// A nonce and a box whose base64url is "NONCENONCENONCENONCENONCENONCE00" and "BLOB".
 PushContent Content(PushKind kind) {
   if (kind == PushKind::kCheckMessages) return MakeCheckMessagesContent();
-  return PushContent{.kind = kind, .nonce = "NONCE", .encrypted = "BLOB"};
+  return PushContent{.kind = kind,
+                     .nonce = {52, 227, 66,  16, 211, 141, 8,  67,  78,  52, 33, 13,
+                               56, 208, 132, 52, 227, 66,  16, 211, 141, 8,  77, 52},
+                     .box = {0x04, 0xb3, 0x81}};
 }
 
 ApnsRequestParams Apns(std::string_view token = kHexToken) {
@@ -109,7 +113,7 @@ TEST(ApnsRequestTest, RejectsBadInput) {
   no_jwt.provider_token = "";
   EXPECT_EQ(BuildApnsRequest(c, no_jwt).status().code(), absl::StatusCode::kInvalidArgument);
   PushContent huge = c;
-  huge.encrypted = std::string(4000, 'x');
+  huge.box = wire::Bytes(3000, 'x');  // 4000 base64url characters
   EXPECT_EQ(BuildApnsRequest(huge, Apns()).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
@@ -129,17 +133,17 @@ TEST(FcmRequestTest, MessageIsHighPriorityDataMessage) {
   const HttpHeaders expected = {{"authorization", "Bearer ya29.token"},
                                 {"content-type", "application/json"}};
   EXPECT_EQ(r->headers, expected);
-  EXPECT_EQ(r->body,
-            R"({"message":{"token":"fcm:token-1_x","data":{"nonce":"NONCE","message":"BLOB"},)"
-            R"("android":{"priority":"HIGH","ttl":"604700s"}}})");
+  EXPECT_EQ(r->body, R"({"message":{"token":"fcm:token-1_x","data":{)"
+                     R"("nonce":"NONCENONCENONCENONCENONCENONCE00","message":"BLOB"},)"
+                     R"("android":{"priority":"HIGH","ttl":"604700s"}}})");
 }
 
 TEST(FcmRequestTest, VerificationAndCheckMessagesAreNormalPriorityWithStringValues) {
   absl::StatusOr<HttpRequest> v = BuildFcmRequest(Content(PushKind::kVerification), Fcm());
   ASSERT_TRUE(v.ok());
-  EXPECT_EQ(v->body,
-            R"({"message":{"token":"fcm:token-1_x","data":{"nonce":"NONCE","verification":"BLOB"},)"
-            R"("android":{"priority":"NORMAL","ttl":"3500s"}}})");
+  EXPECT_EQ(v->body, R"({"message":{"token":"fcm:token-1_x","data":{)"
+                     R"("nonce":"NONCENONCENONCENONCENONCENONCE00","verification":"BLOB"},)"
+                     R"("android":{"priority":"NORMAL","ttl":"3500s"}}})");
   absl::StatusOr<HttpRequest> c = BuildFcmRequest(Content(PushKind::kCheckMessages), Fcm());
   ASSERT_TRUE(c.ok());
   const json body = json::parse(c->body);

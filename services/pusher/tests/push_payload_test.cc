@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ntf/crypto/keys.h"
+#include "ntf/crypto/primitives.h"
 #include "services/pusher/tests/test_keys.h"
 
 namespace ntf::pusher {
@@ -55,9 +56,12 @@ DhPair MakeDhPair() {
   return {*std::move(server), *std::move(client)};
 }
 
-// What the app does: base64url-decode nonce and blob, open the box, unpad.
-std::string Decrypt(const crypto::DhSecret& client, const std::string& nonce_b64,
-                    const std::string& blob_b64) {
+// What the app does with the APNs body: base64url-decode nonce and blob, open the box, unpad.
+std::string Decrypt(const crypto::DhSecret& client, const PushContent& content) {
+  const json data = json::parse(ApnsPayloadJson(content))["notificationData"];
+  const std::string nonce_b64 = data["nonce"];
+  const std::string blob_b64 =
+      data.contains("verification") ? data["verification"] : data["message"];
   absl::StatusOr<Bytes> nonce_bytes = wire::Base64UrlDecode(nonce_b64);
   absl::StatusOr<Bytes> blob = wire::Base64UrlDecode(blob_b64);
   EXPECT_TRUE(nonce_bytes.ok() && blob.ok());
@@ -142,10 +146,9 @@ TEST(PushContentTest, VerificationRoundTrips) {
   absl::StatusOr<PushContent> c = MakeVerificationContent(dh.server, nonce, reg_code);
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->kind, PushKind::kVerification);
-  EXPECT_EQ(c->nonce, wire::Base64UrlEncode(nonce));
-  EXPECT_EQ(c->nonce.size(), 32u);
-  EXPECT_EQ(c->encrypted.size(), 3904u);
-  EXPECT_EQ(Decrypt(dh.client, c->nonce, c->encrypted), std::string(32, '\x42'));
+  EXPECT_EQ(c->nonce, nonce);
+  EXPECT_EQ(c->box.size(), 2928u);  // 3904 base64url characters
+  EXPECT_EQ(Decrypt(dh.client, *c), std::string(32, '\x42'));
 }
 
 TEST(PushContentTest, MessageRoundTripsAtMaximumLength) {
@@ -153,7 +156,7 @@ TEST(PushContentTest, MessageRoundTripsAtMaximumLength) {
   const std::string text(kMaxPnMessagesLength, 'x');
   absl::StatusOr<PushContent> c = MakeMessageContent(dh.server, crypto::RandomNonce(), text);
   ASSERT_TRUE(c.ok()) << c.status();
-  EXPECT_EQ(Decrypt(dh.client, c->nonce, c->encrypted), text);
+  EXPECT_EQ(Decrypt(dh.client, *c), text);
   EXPECT_EQ(MakeMessageContent(dh.server, crypto::RandomNonce(), text + "x").status().code(),
             absl::StatusCode::kInvalidArgument);
 }
@@ -164,53 +167,50 @@ TEST(PushContentTest, EveryBlobHasTheSameSize) {
   absl::StatusOr<PushContent> code =
       MakeVerificationContent(dh.server, crypto::RandomNonce(), Filled(32, 1));
   ASSERT_TRUE(shortest.ok() && code.ok());
-  EXPECT_EQ(shortest->encrypted.size(), code->encrypted.size());
-  EXPECT_EQ(shortest->encrypted.find('='), std::string::npos);  // 2928 bytes: no padding chars
+  EXPECT_EQ(shortest->box.size(), code->box.size());
+  EXPECT_EQ(ApnsPayloadJson(*shortest).find('='), std::string::npos);  // 2928 bytes: no padding
+}
+
+// A nonce of bytes 0..23 and a 2-byte box that needs '=' padding and uses '-' and '_'.
+PushContent Sample(PushKind kind) {
+  PushContent content{.kind = kind, .box = {0xfb, 0xff}};
+  for (size_t i = 0; i < content.nonce.size(); ++i) content.nonce[i] = static_cast<uint8_t>(i);
+  return content;
 }
 
 TEST(ApnsPayloadTest, ExactJsonForEachKind) {
-  const PushContent verification{.kind = PushKind::kVerification, .nonce = "N", .encrypted = "E"};
-  EXPECT_EQ(
-      ApnsPayloadJson(verification),
-      R"({"aps":{"content-available":1},"notificationData":{"nonce":"N","verification":"E"}})");
-  const PushContent message{.kind = PushKind::kMessage, .nonce = "N", .encrypted = "E"};
-  EXPECT_EQ(
-      ApnsPayloadJson(message),
-      R"({"aps":{"mutable-content":1,"alert":"Encrypted message or another app event",)"
-      R"("category":"NTF_CAT_CHECK_MESSAGE"},"notificationData":{"nonce":"N","message":"E"}})");
+  EXPECT_EQ(ApnsPayloadJson(Sample(PushKind::kVerification)),
+            R"({"aps":{"content-available":1},"notificationData":{)"
+            R"("nonce":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYX","verification":"-_8="}})");
+  EXPECT_EQ(ApnsPayloadJson(Sample(PushKind::kMessage)),
+            R"({"aps":{"mutable-content":1,"alert":"Encrypted message or another app event",)"
+            R"("category":"NTF_CAT_CHECK_MESSAGE"},"notificationData":{)"
+            R"("nonce":"AAECAwQFBgcICQoLDA0ODxAREhMUFRYX","message":"-_8="}})");
   EXPECT_EQ(ApnsPayloadJson(MakeCheckMessagesContent()),
             R"({"aps":{"content-available":1},"notificationData":{"checkMessages":true}})");
 }
 
-TEST(ApnsPayloadTest, EscapesWhatIsNotBase64) {
-  const PushContent odd{
-      .kind = PushKind::kVerification, .nonce = "a\"b\\c\n", .encrypted = "\x01\xc3\xa9"};
-  const std::string body = ApnsPayloadJson(odd);
-  EXPECT_EQ(body, R"({"aps":{"content-available":1},"notificationData":{"nonce":"a\"b\\c\n",)"
-                  "\"verification\":\"\\u0001\xc3\xa9\"}}");
-  const json parsed = json::parse(body);
-  EXPECT_EQ(parsed["notificationData"]["nonce"], odd.nonce);
-  EXPECT_EQ(parsed["notificationData"]["verification"], odd.encrypted);
-}
-
-// Every byte value at every position of an 8-byte word (and in the tail) is escaped exactly as
-// nlohmann's serializer does it, or copied when it needs no escaping.
-TEST(ApnsPayloadTest, JsonStringsMatchNlohmannForEveryByte) {
-  for (int c = 0; c < 256; ++c) {
-    for (size_t pos : {0u, 3u, 7u, 8u, 12u, 17u}) {
-      std::string value = "abcdefghijklmnopq";  // 17 characters: two words and a tail
-      value[pos % value.size()] = static_cast<char>(c);
-      const PushContent content{.kind = PushKind::kVerification, .nonce = "N", .encrypted = value};
-      std::string expected;
-      try {
-        expected = R"({"aps":{"content-available":1},"notificationData":{"nonce":"N",)"
-                   R"("verification":)" +
-                   json(value).dump() + "}}";
-      } catch (const json::exception&) {
-        EXPECT_THROW(ApnsPayloadJson(content), json::exception);  // invalid UTF-8, as before
-        continue;
+// The body is written by hand: byte for byte what nlohmann::ordered_json's dump() writes for the
+// same document, for boxes of every length modulo 3 (with and without '=' padding) and the real
+// length, with random bytes.
+TEST(ApnsPayloadTest, MatchesNlohmannsDocument) {
+  for (PushKind kind : {PushKind::kVerification, PushKind::kMessage}) {
+    for (size_t size : {0u, 1u, 2u, 3u, 4u, 5u, 2927u, 2928u}) {
+      PushContent content{.kind = kind, .nonce = crypto::RandomNonce()};
+      content.box = crypto::RandomBytes(size);
+      nlohmann::ordered_json aps = {{"content-available", 1}};
+      if (kind == PushKind::kMessage) {
+        aps = {{"mutable-content", 1},
+               {"alert", "Encrypted message or another app event"},
+               {"category", "NTF_CAT_CHECK_MESSAGE"}};
       }
-      EXPECT_EQ(ApnsPayloadJson(content), expected) << "byte " << c << " at " << pos;
+      const nlohmann::ordered_json doc = {
+          {"aps", aps},
+          {"notificationData",
+           {{"nonce", wire::Base64UrlEncode(content.nonce)},
+            {kind == PushKind::kMessage ? "message" : "verification",
+             wire::Base64UrlEncode(content.box)}}}};
+      EXPECT_EQ(ApnsPayloadJson(content), doc.dump()) << PushKindName(kind) << " " << size;
     }
   }
 }
@@ -228,12 +228,12 @@ TEST(ApnsPayloadTest, RealPayloadsFitTheApnsLimit) {
   EXPECT_EQ(verification_json.size(), 4017u);
   EXPECT_LE(message_json.size(), kApnsMaxPayloadSize);
   const json parsed = json::parse(message_json);
-  EXPECT_EQ(parsed["notificationData"]["message"], message->encrypted);
+  EXPECT_EQ(parsed["notificationData"]["message"], wire::Base64UrlEncode(message->box));
 }
 
 TEST(ApnsPayloadTest, PaddingIsTheLargestThatFits) {
   // JSON around the blob in a message push: 190 bytes (the nonce is always 32 characters).
-  const PushContent empty{.kind = PushKind::kMessage, .nonce = std::string(32, 'n')};
+  const PushContent empty{.kind = PushKind::kMessage};  // a 24-byte nonce, an empty box
   const size_t overhead = ApnsPayloadJson(empty).size();
   EXPECT_EQ(overhead, 190u);
   auto json_size = [&](size_t padded) { return overhead + 4 * ((padded + 16 + 2) / 3); };

@@ -112,6 +112,9 @@ class Reader {
 // Base64url (RFC 4648 §5). Encoding writes '=' padding, as the reference does; decoding accepts
 // input with or without padding.
 std::string Base64UrlEncode(ByteSpan data);
+// Appends Base64UrlEncode(data) to `out`, without a string of its own (the pusher writes a
+// 3.9 KB blob straight into its JSON body).
+void AppendBase64Url(std::string& out, ByteSpan data);
 absl::StatusOr<Bytes> Base64UrlDecode(std::string_view text);
 
 std::string HexEncode(ByteSpan data);
