@@ -139,14 +139,13 @@ size_t BuildOne(const pusher::Delivery& d, pusher::ApnsTokenProvider& auth) {
   if (!content.ok()) Die("content", content.status());
   absl::StatusOr<std::string> jwt = auth.Current();
   if (!jwt.ok()) Die("jwt", jwt.status());
-  const std::string device(d.target->device.token.begin(), d.target->device.token.end());
-  absl::StatusOr<pusher::HttpRequest> request =
-      pusher::BuildApnsRequest(*content, {.device_token = device,
-                                          .topic = kTopic,
-                                          .job_id = d.job.job_id,
-                                          .enqueued_at = d.job.enqueued_at,
-                                          .now = absl::Now(),
-                                          .provider_token = *jwt});
+  absl::StatusOr<pusher::HttpRequest> request = pusher::BuildApnsRequest(
+      *content, {.device_token = wire::AsStringView(d.target->device.token),
+                 .topic = kTopic,
+                 .job_id = d.job.job_id,
+                 .enqueued_at = d.job.enqueued_at,
+                 .now = absl::Now(),
+                 .provider_token = *jwt});
   if (!request.ok()) Die("request", request.status());
   http2::Request out = pusher::ToHttp2(*std::move(request));
   if (absl::Status s = http2::ValidateRequest(out); !s.ok()) Die("validate", s);

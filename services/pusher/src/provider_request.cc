@@ -33,6 +33,14 @@ bool IsProjectId(std::string_view s) {
   return !s.empty();
 }
 
+// a + b in one allocation (absl::StrCat takes no std::string_view with this Abseil).
+std::string Concat(std::string_view a, std::string_view b) {
+  std::string out;
+  out.reserve(a.size() + b.size());
+  out.append(a).append(b);
+  return out;
+}
+
 absl::Status CheckNotExpired(PushKind kind, absl::Time enqueued_at, absl::Time now) {
   if (now >= PushExpiry(kind, enqueued_at)) {
     return absl::DeadlineExceededError(absl::StrCat(std::string(PushKindName(kind)),
@@ -61,17 +69,26 @@ absl::Time PushExpiry(PushKind kind, absl::Time enqueued_at) {
 }
 
 std::string ApnsIdFromJobId(std::string_view job_id) {
-  wire::Bytes input(kApnsIdDomain.begin(), kApnsIdDomain.end());
+  wire::Bytes input;
+  input.reserve(kApnsIdDomain.size() + 1 + job_id.size());
+  input.insert(input.end(), kApnsIdDomain.begin(), kApnsIdDomain.end());
   input.push_back(0);
   input.insert(input.end(), job_id.begin(), job_id.end());
-  const crypto::Sha256Digest digest = crypto::Sha256(input);
   std::array<uint8_t, 16> uuid{};
+  const crypto::Sha256Digest digest = crypto::Sha256(input);
   std::copy_n(digest.begin(), uuid.size(), uuid.begin());
   uuid[6] = static_cast<uint8_t>((uuid[6] & 0x0f) | 0x80);  // version 8
   uuid[8] = static_cast<uint8_t>((uuid[8] & 0x3f) | 0x80);  // variant 10xx
-  const std::string hex = wire::HexEncode(uuid);
-  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-", hex.substr(12, 4), "-",
-                      hex.substr(16, 4), "-", hex.substr(20, 12));
+  // 8-4-4-4-12 hex digits, written in place.
+  constexpr char kHex[] = "0123456789abcdef";
+  std::string id(36, '-');
+  size_t at = 0;
+  for (size_t i = 0; i < uuid.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++at;  // past a '-'
+    id[at++] = kHex[uuid[i] >> 4];
+    id[at++] = kHex[uuid[i] & 15];
+  }
+  return id;
 }
 
 absl::StatusOr<HttpRequest> BuildApnsRequest(const PushContent& content,
@@ -87,7 +104,7 @@ absl::StatusOr<HttpRequest> BuildApnsRequest(const PushContent& content,
   }
   HttpRequest request{
       .method = "POST",
-      .path = absl::StrCat("/3/device/", std::string(params.device_token)),
+      .path = Concat("/3/device/", params.device_token),
       .body = ApnsPayloadJson(content),
   };
   if (request.body.size() > kApnsMaxPayloadSize) {
@@ -96,8 +113,9 @@ absl::StatusOr<HttpRequest> BuildApnsRequest(const PushContent& content,
   }
   const bool alert = content.kind == PushKind::kMessage;
   HttpHeaders& h = request.headers;
-  h.emplace_back("authorization", absl::StrCat("bearer ", std::string(params.provider_token)));
-  h.emplace_back("apns-topic", std::string(params.topic));
+  h.reserve(6);
+  h.emplace_back("authorization", Concat("bearer ", params.provider_token));
+  h.emplace_back("apns-topic", params.topic);
   h.emplace_back("apns-push-type", alert ? "alert" : "background");
   if (!alert) h.emplace_back("apns-priority", "5");
   h.emplace_back("apns-id", ApnsIdFromJobId(params.job_id));

@@ -50,6 +50,14 @@ TEST(ApnsIdTest, IsADeterministicVersion8Uuid) {
   EXPECT_NE(ApnsIdFromJobId(""), id);
 }
 
+// Known answers (SHA-256 computed independently): a retried job must keep its apns-id across
+// releases, so the derivation may never change.
+TEST(ApnsIdTest, KnownAnswers) {
+  EXPECT_EQ(ApnsIdFromJobId("AAECAwQFBgcICQoLDA0ODw=="), "d553576f-4e38-8279-bbd7-0d5db8cc610d");
+  EXPECT_EQ(ApnsIdFromJobId("job-1"), "4601e1be-d2bc-84c0-864c-724ec7f68ecd");
+  EXPECT_EQ(ApnsIdFromJobId(""), "e5a3356c-2989-8e93-a407-f1c99d3a9cee");
+}
+
 TEST(PushLifetimeTest, PerKind) {
   EXPECT_EQ(PushLifetime(PushKind::kVerification), absl::Hours(1));
   EXPECT_EQ(PushLifetime(PushKind::kMessage), absl::Hours(168));

@@ -1,7 +1,9 @@
 #include "services/pusher/src/providers/apns_sender.h"
 
 #include <optional>
+#include <utility>
 
+#include "ntf/wire/encoding.h"
 #include "services/pusher/src/provider_request.h"
 #include "services/pusher/src/providers/provider_submit.h"
 
@@ -97,16 +99,17 @@ void ApnsSender::Add(const Delivery& delivery, const PushContent& content, Done 
     done(LocalResult(SendResult::Kind::kAuthUnavailable, jwt.status()));
     return;
   }
-  const std::string device(target.device.token.begin(), target.device.token.end());
-  batches.For(*client).Add(BuildApnsRequest(content, {.device_token = device,
-                                                      .topic = topic_,
-                                                      .job_id = delivery.job.job_id,
-                                                      .enqueued_at = delivery.job.enqueued_at,
-                                                      .now = clock_.Now(),
-                                                      .provider_token = *jwt}),
-                           request_timeout_,
+  absl::StatusOr<HttpRequest> request =
+      BuildApnsRequest(content, {.device_token = wire::AsStringView(target.device.token),
+                                 .topic = topic_,
+                                 .job_id = delivery.job.job_id,
+                                 .enqueued_at = delivery.job.enqueued_at,
+                                 .now = clock_.Now(),
+                                 .provider_token = *jwt});
+  // The request holds its own copy of the token now; the call keeps this one.
+  batches.For(*client).Add(std::move(request), request_timeout_,
                            {.provider = target.device.provider,
-                            .credential = *jwt,
+                            .credential = *std::move(jwt),
                             .registered_at = target.registered_at},
                            std::move(done));
 }
