@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
@@ -190,9 +191,10 @@ absl::StatusOr<int32_t> ClientConnection::StartStream(uint64_t call_id, Request&
   auto stream = std::make_unique<Stream>();
   stream->call_id = call_id;
 
-  std::vector<std::string> names;  // lowercased header names, alive until submitted
-  names.reserve(request.headers.size());
-  std::vector<nghttp2_nv> nv;
+  // nghttp2 copies names and values, so they need to live only until it has. Names go out
+  // lowercase; a name with uppercase letters gets a lowercased copy (the pusher's have none).
+  std::vector<std::string> lowered;
+  absl::InlinedVector<nghttp2_nv, 16> nv;
   nv.reserve(request.headers.size() + 5);
   nv.push_back(MakeNv(":method", request.method));
   nv.push_back(MakeNv(":scheme", "https"));
@@ -200,12 +202,20 @@ absl::StatusOr<int32_t> ClientConnection::StartStream(uint64_t call_id, Request&
   nv.push_back(MakeNv(":path", request.path));
   bool has_length = false;
   for (const auto& [name, value] : request.headers) {
-    names.push_back(absl::AsciiStrToLower(name));
-    has_length = has_length || names.back() == "content-length";
-    nv.push_back(MakeNv(names.back(), value));
+    std::string_view n = name;
+    if (std::any_of(name.begin(), name.end(), absl::ascii_isupper)) {
+      if (lowered.empty()) lowered.reserve(request.headers.size());  // no moves: views stay valid
+      n = lowered.emplace_back(absl::AsciiStrToLower(name));
+    }
+    has_length = has_length || n == "content-length";
+    nv.push_back(MakeNv(n, value));
   }
-  const std::string length = std::to_string(request.body.size());
-  if (!has_length && !request.body.empty()) nv.push_back(MakeNv("content-length", length));
+  char length[24];
+  const std::to_chars_result printed =
+      std::to_chars(length, length + sizeof length, request.body.size());
+  if (!has_length && !request.body.empty()) {
+    nv.push_back(MakeNv("content-length", std::string_view(length, printed.ptr - length)));
+  }
 
   nghttp2_data_provider body;
   body.source.ptr = stream.get();

@@ -176,6 +176,28 @@ TEST_F(Http2Test, GetAndPostRoundTrip) {
   EXPECT_EQ(client->stats().responses, 2u);
 }
 
+// Names go out lowercase whatever mix of cases the request has (including one too long for
+// the short-string buffer), in order, and a content-length given in any case is not doubled.
+TEST_F(Http2Test, HeaderNamesGoOutLowercaseInOrder) {
+  StartServer([](const Request& request, Responder responder) {
+    std::string seen;
+    for (const auto& [name, value] : request.headers) absl::StrAppend(&seen, name, "=", value, ";");
+    responder.Respond(200, std::move(seen));
+  });
+  auto client = StartClient();
+  absl::StatusOr<Response> r =
+      client->Send(Request{.method = "POST",
+                           .path = "/h",
+                           .headers = {{"X-A", "1"},
+                                       {"x-b", "2"},
+                                       {"X-A-Header-Name-Longer-Than-Sso", "3"},
+                                       {"Content-Length", "4"},
+                                       {"x-e", "5"}},
+                           .body = "body"});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->body, "x-a=1;x-b=2;x-a-header-name-longer-than-sso=3;content-length=4;x-e=5;");
+}
+
 TEST_F(Http2Test, ManyConcurrentStreamsOverOneConnection) {
   StartServer([](const Request&, Responder responder) {
     responder.RespondAfter(absl::Milliseconds(150), Response{.status = 200, .body = "ok"});
