@@ -50,6 +50,14 @@ absl::StatusOr<Bytes> SecretboxDecrypt(const std::array<uint8_t, kBoxKeySize>& k
   return out;
 }
 
+absl::Status CheckPaddable(ByteSpan msg) {
+  if (msg.size() > 0xffff) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("message of ", msg.size(), " bytes is too long to pad (max 65535)"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 CbNonce NonceFromCorrId(ByteSpan corr_id) {
@@ -129,10 +137,7 @@ absl::StatusOr<SbKey> SbKey::FromRaw(ByteSpan raw) {
 }
 
 absl::StatusOr<Bytes> Pad(ByteSpan msg, size_t padded_len) {
-  if (msg.size() > 0xffff) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("message of ", msg.size(), " bytes is too long to pad (max 65535)"));
-  }
+  if (absl::Status s = CheckPaddable(msg); !s.ok()) return s;
   return wire::PadBlock(msg, padded_len);
 }
 
@@ -148,10 +153,17 @@ absl::StatusOr<Bytes> BoxDecrypt(const DhSecret& secret, const CbNonce& nonce, B
 
 absl::StatusOr<Bytes> BoxEncryptPadded(const DhSecret& secret, const CbNonce& nonce, ByteSpan msg,
                                        size_t padded_len) {
-  absl::StatusOr<Bytes> padded = Pad(msg, padded_len);
-  if (!padded.ok()) return padded.status();
-  Bytes out = BoxEncrypt(secret, nonce, *padded);
-  sodium_memzero(padded->data(), padded->size());
+  // One buffer: the padded message goes after room for the tag and is encrypted in place
+  // (libsodium allows it), so there is neither a second allocation nor a plaintext copy to wipe.
+  if (absl::Status s = CheckPaddable(msg); !s.ok()) return s;
+  Bytes out(crypto_secretbox_MACBYTES);
+  if (absl::Status s = wire::AppendPaddedBlock(msg, padded_len, out); !s.ok()) return s;
+  internal::EnsureSodium();
+  uint8_t* const padded = out.data() + crypto_secretbox_MACBYTES;
+  if (crypto_secretbox_easy(out.data(), padded, padded_len, nonce.data(),
+                            secret.secretbox_key().data()) != 0) {
+    std::abort();  // only for messages over crypto_secretbox_MESSAGEBYTES_MAX
+  }
   return out;
 }
 

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+#include <vector>
+
 #include "ntf/crypto/primitives.h"
 #include "test_vectors.h"
 
@@ -77,6 +80,34 @@ TEST(Box, PushPayloadSizeIs3088) {
   absl::StatusOr<Bytes> enc = BoxEncryptPadded(secret, RandomNonce(), wire::AsSpan("{}"), 3072);
   ASSERT_TRUE(enc.ok());
   EXPECT_EQ(enc->size(), 3088u);
+}
+
+// BoxEncryptPadded pads and encrypts in one buffer: the same bytes as BoxEncrypt(Pad(...)),
+// and the same refusals, for the push payload size and around the edges.
+TEST(Box, EncryptPaddedIsBoxEncryptOfPad) {
+  const DhSecret secret = *DhSecret::FromRaw(RandomBytes(32));
+  const CbNonce nonce = RandomNonce();
+  for (const auto& [msg_size, padded_len] :
+       std::vector<std::pair<size_t, size_t>>{{0, 2},
+                                              {0, 4},
+                                              {2, 4},
+                                              {3, 4},
+                                              {0, 1},
+                                              {32, 2912},
+                                              {2910, 2912},
+                                              {2911, 2912},
+                                              {65535, 65537},
+                                              {65536, 70000}}) {
+    const Bytes msg = RandomBytes(msg_size);
+    absl::StatusOr<Bytes> padded = Pad(msg, padded_len);
+    absl::StatusOr<Bytes> box = BoxEncryptPadded(secret, nonce, msg, padded_len);
+    ASSERT_EQ(box.ok(), padded.ok()) << msg_size << " in " << padded_len;
+    if (!padded.ok()) {
+      EXPECT_EQ(box.status(), padded.status());
+      continue;
+    }
+    EXPECT_EQ(*box, BoxEncrypt(secret, nonce, *padded)) << msg_size << " in " << padded_len;
+  }
 }
 
 TEST(Box, DhRejectsWrongKeys) {

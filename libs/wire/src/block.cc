@@ -5,17 +5,23 @@
 namespace ntf::wire {
 
 absl::StatusOr<Bytes> PadBlock(ByteSpan content, size_t block_size) {
+  Bytes block;
+  if (absl::Status s = AppendPaddedBlock(content, block_size, block); !s.ok()) return s;
+  return block;
+}
+
+absl::Status AppendPaddedBlock(ByteSpan content, size_t block_size, Bytes& out) {
   if (block_size < 2 || content.size() > block_size - 2) {
     return absl::InvalidArgumentError(absl::StrCat(
         "block content of ", content.size(), " bytes does not fit a ", block_size, "-byte block"));
   }
-  Bytes block;
-  block.reserve(block_size);
-  block.push_back(static_cast<uint8_t>(content.size() >> 8));
-  block.push_back(static_cast<uint8_t>(content.size()));
-  block.insert(block.end(), content.begin(), content.end());
-  block.resize(block_size, kPadByte);
-  return block;
+  const size_t end = out.size() + block_size;
+  out.reserve(end);
+  out.push_back(static_cast<uint8_t>(content.size() >> 8));
+  out.push_back(static_cast<uint8_t>(content.size()));
+  out.insert(out.end(), content.begin(), content.end());
+  out.resize(end, kPadByte);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ByteSpan> UnpadBlock(ByteSpan block, size_t block_size) {

@@ -26,6 +26,9 @@ inline constexpr uint8_t kPadByte = '#';
 
 // Pads `content` to a block of `block_size` bytes. Fails if it does not fit.
 absl::StatusOr<Bytes> PadBlock(ByteSpan content, size_t block_size);
+// PadBlock, appended to `out` (e.g. after room for a tag, to encrypt in place). On failure
+// `out` is unchanged.
+absl::Status AppendPaddedBlock(ByteSpan content, size_t block_size, Bytes& out);
 // Returns the content of a padded block. Pad bytes are not checked (as in the reference).
 // Fails if the block has the wrong size or the length prefix runs past the block.
 absl::StatusOr<ByteSpan> UnpadBlock(ByteSpan block, size_t block_size);
