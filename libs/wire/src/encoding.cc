@@ -1,5 +1,6 @@
 #include "ntf/wire/encoding.h"
 
+#include <bit>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -209,6 +210,18 @@ void AppendBase64Url(std::string& out, ByteSpan data) {
   char* o = out.data() + at;
   const uint8_t* in = data.data();
   size_t i = 0;
+  // Six bytes (four 12-bit halves) per step from one 8-byte big-endian load, while 8 bytes can
+  // be read; then three at a time.
+  for (; i + 8 <= data.size(); i += 6) {
+    uint64_t v;
+    std::memcpy(&v, in + i, 8);
+    if constexpr (std::endian::native == std::endian::little) v = __builtin_bswap64(v);
+    std::memcpy(o, kB64UrlPairs.pairs[v >> 52], 2);
+    std::memcpy(o + 2, kB64UrlPairs.pairs[(v >> 40) & 0xfff], 2);
+    std::memcpy(o + 4, kB64UrlPairs.pairs[(v >> 28) & 0xfff], 2);
+    std::memcpy(o + 6, kB64UrlPairs.pairs[(v >> 16) & 0xfff], 2);
+    o += 8;
+  }
   for (; i + 3 <= data.size(); i += 3) {
     const uint32_t v = uint32_t{in[i]} << 16 | uint32_t{in[i + 1]} << 8 | in[i + 2];
     std::memcpy(o, kB64UrlPairs.pairs[v >> 12], 2);

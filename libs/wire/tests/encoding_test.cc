@@ -135,6 +135,34 @@ TEST(Base64Url, MatchesAReferenceEncoderForEveryGroup) {
   EXPECT_EQ(Base64UrlEncode(data), expected);
 }
 
+// Every length up to 40 (six bytes per step, then three, then the padded tail), with the data
+// at every offset of a buffer, against a character-at-a-time reference.
+TEST(Base64Url, EveryLengthAndOffsetMatchesAReference) {
+  constexpr std::string_view kAlphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  Bytes buffer(48);
+  for (size_t i = 0; i < buffer.size(); ++i) buffer[i] = static_cast<uint8_t>(i * 89 + 17);
+  for (size_t offset = 0; offset < 8; ++offset) {
+    for (size_t n = 0; offset + n <= 40; ++n) {
+      const ByteSpan data = ByteSpan(buffer).subspan(offset, n);
+      std::string expected;
+      uint32_t acc = 0;
+      int bits = 0;
+      for (uint8_t b : data) {
+        acc = acc << 8 | b;
+        bits += 8;
+        while (bits >= 6) {
+          bits -= 6;
+          expected.push_back(kAlphabet[(acc >> bits) & 63]);
+        }
+      }
+      if (bits > 0) expected.push_back(kAlphabet[(acc << (6 - bits)) & 63]);
+      while (expected.size() % 4 != 0) expected.push_back('=');
+      EXPECT_EQ(Base64UrlEncode(data), expected) << n << " bytes at " << offset;
+    }
+  }
+}
+
 TEST(Base64Url, AppendWritesAfterWhatIsThere) {
   for (size_t n = 0; n < 10; ++n) {
     Bytes data(n);
