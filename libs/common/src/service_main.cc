@@ -1,6 +1,7 @@
 #include "ntf/common/service_main.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 
 namespace ntf::common {
 
@@ -23,6 +24,10 @@ absl::StatusOr<ServiceFlags> ParseServiceFlags(absl::Span<const std::string> arg
 std::string ServiceUsage(std::string_view binary) {
   return absl::StrCat("usage: ", std::string(binary),
                       " [--config FILE] [--print-example-config]\n");
+}
+
+void PrepareServiceProcess() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 }
 
 }  // namespace ntf::common

@@ -72,10 +72,17 @@ int ServiceMain(std::string_view binary, absl::Span<const std::string> args,
   return std::invoke(std::forward<Run>(run), *config);
 }
 
+// Process-wide settings of a service binary, called by the ServiceMain for main(): Abseil's
+// mutex deadlock detection off. Debian builds Abseil without NDEBUG, which leaves it on: every
+// Mutex::Lock then updates a global lock graph under a global spinlock, a cost paid per push
+// (it showed in the pusher's profile). The unit tests keep it.
+void PrepareServiceProcess();
+
 // The same for main(): the process environment, stdout and stderr.
 template <typename T, std::invocable<const T&> Run>
 int ServiceMain(std::string_view binary, int argc, const char* const* argv,
                 const ConfigSchema<T>& schema, Run&& run) {
+  PrepareServiceProcess();
   const std::vector<std::string> args(argv + 1, argv + argc);
   return ServiceMain(binary, args, schema, ProcessEnvironment(), std::cout, std::cerr,
                      std::forward<Run>(run));
