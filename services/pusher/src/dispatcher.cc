@@ -183,8 +183,9 @@ void Dispatcher::RecoverOwnPending() {
   }
 }
 
-void Dispatcher::Routing::Count(JobWorker* lane, bool taken) {
-  (taken ? lanes[lane].taken : lanes[lane].waiting) += 1;
+void Dispatcher::Routing::Count(JobWorker* lane, int64_t taken, int64_t waiting) {
+  lanes[lane].taken += taken;
+  lanes[lane].waiting += waiting;
 }
 
 bool Dispatcher::Routing::OnlyFullLanes() const {
@@ -382,6 +383,13 @@ Dispatcher::Routing Dispatcher::Process(std::vector<JobEntry> entries) {
   absl::flat_hash_map<int64_t, const OutboxNotification*> rows;
   for (const OutboxNotification& n : loaded->notifications) rows[n.notification_id] = &n;
 
+  struct LaneBatch {
+    std::vector<std::string> ids;
+    std::vector<std::unique_ptr<Delivery>> jobs;
+  };
+  absl::flat_hash_map<JobWorker*, LaneBatch> per_lane;
+  std::vector<std::string> held_ids;
+  held_ids.reserve(jobs.size());
   for (auto& d : jobs) {
     auto target = targets.find(Key(d->job.token_id));
     if (target == targets.end()) {
@@ -408,17 +416,23 @@ Dispatcher::Routing Dispatcher::Process(std::vector<JobEntry> entries) {
         d->skip != SkipReason::kNone
             ? lanes_.local
             : lanes_.For(d->target ? std::optional(d->target->device.provider) : std::nullopt);
-    const std::string id = d->entry_id;
-    held_.Add(id);
     if (lane == nullptr) lane = lanes_.local;
-    if (std::unique_ptr<Delivery> refused = lane->Offer(std::move(d))) {
-      Refused(lane, std::move(refused));
-      routing.Count(lane, /*taken=*/false);
-    } else {
-      overflowed_.erase(id);
-      routed_.fetch_add(1);
-      routing.Count(lane, /*taken=*/true);
+    held_ids.push_back(d->entry_id);
+    LaneBatch& batch = per_lane[lane];
+    batch.ids.push_back(d->entry_id);
+    batch.jobs.push_back(std::move(d));
+  }
+  // Held before any lane can finish (and release) them; one lock per lane for the offers.
+  held_.Add(held_ids);
+  for (auto& [lane, batch] : per_lane) {
+    std::vector<std::unique_ptr<Delivery>> refused = lane->OfferBatch(std::move(batch.jobs));
+    const size_t taken = batch.ids.size() - refused.size();  // the lane took a prefix
+    if (!overflowed_.empty()) {
+      for (size_t i = 0; i < taken; ++i) overflowed_.erase(batch.ids[i]);
     }
+    routed_.fetch_add(static_cast<int64_t>(taken));
+    routing.Count(lane, static_cast<int64_t>(taken), static_cast<int64_t>(refused.size()));
+    for (std::unique_ptr<Delivery>& d : refused) Refused(lane, std::move(d));
   }
   return routing;
 }

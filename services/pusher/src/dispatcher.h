@@ -114,7 +114,7 @@ class Dispatcher {
       int64_t waiting = 0;
     };
     absl::flat_hash_map<JobWorker*, Counts> lanes;
-    void Count(JobWorker* lane, bool taken);
+    void Count(JobWorker* lane, int64_t taken, int64_t waiting);
     // Some job waited and no lane took jobs without making one wait: reading on would only
     // feed full lanes.
     bool OnlyFullLanes() const;

@@ -7,6 +7,11 @@ void HeldJobs::Add(const std::string& id) {
   ids_.insert(id);
 }
 
+void HeldJobs::Add(absl::Span<const std::string> ids) {
+  absl::MutexLock lock(&mu_);
+  ids_.insert(ids.begin(), ids.end());
+}
+
 void HeldJobs::Remove(absl::Span<const std::string> ids) {
   absl::MutexLock lock(&mu_);
   for (const std::string& id : ids) ids_.erase(id);

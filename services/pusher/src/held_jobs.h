@@ -25,6 +25,7 @@ namespace ntf::pusher {
 class HeldJobs {
  public:
   void Add(const std::string& id);
+  void Add(absl::Span<const std::string> ids);
   void Remove(absl::Span<const std::string> ids);
   void Remove(const std::string& id);
   std::vector<std::string> Snapshot() const;

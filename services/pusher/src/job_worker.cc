@@ -72,6 +72,19 @@ std::unique_ptr<Delivery> JobWorker::Offer(std::unique_ptr<Delivery> delivery) {
   return nullptr;
 }
 
+std::vector<std::unique_ptr<Delivery>> JobWorker::OfferBatch(
+    std::vector<std::unique_ptr<Delivery>> jobs) {
+  absl::MutexLock lock(&mu_);
+  size_t taken = 0;
+  if (state_ == State::kRunning) {
+    const int64_t room = std::max<int64_t>(0, options_.max_held - HeldLocked());
+    taken = std::min(jobs.size(), static_cast<size_t>(room));
+  }
+  for (size_t i = 0; i < taken; ++i) ready_.push_back(std::move(jobs[i]));
+  jobs.erase(jobs.begin(), jobs.begin() + static_cast<ptrdiff_t>(taken));
+  return jobs;
+}
+
 int64_t JobWorker::FreeSlots() const {
   absl::MutexLock lock(&mu_);
   if (state_ != State::kRunning) return 0;

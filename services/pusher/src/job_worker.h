@@ -85,6 +85,9 @@ class JobWorker {
   // Takes the job (returns null) unless the lane holds max_held jobs or is draining (returns
   // it unchanged).
   std::unique_ptr<Delivery> Offer(std::unique_ptr<Delivery> delivery);
+  // Offer() of each job in order, under one lock (one wake-up of the sender): takes the longest
+  // prefix that fits and returns the rest, in order.
+  std::vector<std::unique_ptr<Delivery>> OfferBatch(std::vector<std::unique_ptr<Delivery>> jobs);
   // How many more jobs Offer() would take now.
   int64_t FreeSlots() const;
   Depth depth() const;

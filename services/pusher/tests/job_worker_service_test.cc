@@ -92,6 +92,23 @@ TEST_F(JobWorkerTest, DeliveredVerificationIsConfirmedThenAcknowledged) {
   EXPECT_EQ(held_.size(), 0u);
 }
 
+TEST_F(JobWorkerTest, OfferBatchTakesWhatFitsAndReturnsTheRestInOrder) {
+  Build([](const Delivery&, int) { return Answered(OutcomeKind::kDelivered); },
+        JobWorkerOptions{.max_held = 2});
+  sender_->HoldAnswers(true);  // nothing completes: the lane stays full
+  std::vector<std::unique_ptr<Delivery>> jobs;
+  for (const char* id : {"1-0", "2-0", "3-0", "4-0"}) {
+    jobs.push_back(Job(PushKind::kCheckMessages, id));
+  }
+  std::vector<std::unique_ptr<Delivery>> rest = worker_->OfferBatch(std::move(jobs));
+  ASSERT_EQ(rest.size(), 2u);
+  EXPECT_EQ(rest[0]->entry_id, "3-0");
+  EXPECT_EQ(rest[1]->entry_id, "4-0");
+  EXPECT_EQ(worker_->FreeSlots(), 0);
+  sender_->ReleaseHeld();
+  ASSERT_TRUE(stream_.WaitForAcks(2, absl::Seconds(5)));
+}
+
 TEST_F(JobWorkerTest, ActiveTokenIsNotConfirmedAgain) {
   Build([](const Delivery&, int) { return Answered(OutcomeKind::kDelivered); });
   Offer(Job(PushKind::kVerification, "1-0"));
