@@ -174,6 +174,13 @@ int VerifyServerChain(X509_STORE_CTX* store_ctx, void*) {
 
 namespace internal {
 
+absl::Status AttachSocketBio(SSL* ssl, SocketBio* state) {
+  BIO* bio = crypto::NewSocketBio(state);
+  if (bio == nullptr) return OpenSslError(absl::StatusCode::kInternal, "socket BIO");
+  SSL_set_bio(ssl, bio, bio);  // one reference, owned by the SSL from here on
+  return absl::OkStatus();
+}
+
 absl::Status AttachPeerVerifyState(SSL* ssl, PeerVerifyState* state) {
   return SetConnectionState(ssl, PeerVerifyIndex(), state);
 }

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "ntf/crypto/openssl_errors.h"
+#include "ntf/crypto/socket_bio.h"
 #include "ntf/tls/identity.h"
 #include "record_layer.h"
 
@@ -60,15 +61,9 @@ struct SslFree {
 };
 using SslPtr = std::unique_ptr<SSL, SslFree>;
 
-// The state of a socket BIO (socket_bio.cc): OpenSSL reads and writes the descriptor directly
-// (recv/send, MSG_NOSIGNAL), with no buffer of its own. The descriptor belongs to the caller,
-// who sets `fd` once it is connected and -1 before closing it, after which the BIO fails with
-// EBADF rather than touch a reused descriptor.
-struct SocketBio {
-  int fd = -1;
-  int last_errno = 0;  // of the last failed recv/send
-  bool eof = false;    // recv returned 0: the peer closed its side
-};
+// The state of a socket BIO (libs/crypto, ntf/crypto/socket_bio.h): OpenSSL reads and writes
+// the descriptor directly (recv/send, MSG_NOSIGNAL), with no buffer of its own.
+using SocketBio = crypto::SocketBioState;
 // Gives `ssl` a socket BIO on `state` for both directions. `state` must outlive the SSL.
 absl::Status AttachSocketBio(SSL* ssl, SocketBio* state);
 

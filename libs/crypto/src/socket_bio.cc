@@ -1,23 +1,21 @@
-// A BIO over a non-blocking TCP socket owned by someone else (an Asio socket). It holds no
-// buffer: OpenSSL reads each record straight from the kernel and writes it straight to it, so
-// an idle connection costs no I/O memory here (see connection.cc).
+// A BIO over a non-blocking TCP socket owned by someone else (see socket_bio.h).
+
+#include "ntf/crypto/socket_bio.h"
 
 #include <errno.h>
 #include <openssl/bio.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
-#include "internal.h"
-
-namespace ntf::tls::internal {
+namespace ntf::crypto {
 namespace {
 
-SocketBio* StateOf(BIO* bio) { return static_cast<SocketBio*>(BIO_get_data(bio)); }
+SocketBioState* StateOf(BIO* bio) { return static_cast<SocketBioState*>(BIO_get_data(bio)); }
 
 int SocketRead(BIO* bio, char* out, size_t len, size_t* read) {
   BIO_clear_retry_flags(bio);
   *read = 0;
-  SocketBio* s = StateOf(bio);
+  SocketBioState* s = StateOf(bio);
   if (s == nullptr || s->fd < 0) {
     if (s != nullptr) s->last_errno = EBADF;
     return 0;
@@ -42,7 +40,7 @@ int SocketRead(BIO* bio, char* out, size_t len, size_t* read) {
 int SocketWrite(BIO* bio, const char* in, size_t len, size_t* written) {
   BIO_clear_retry_flags(bio);
   *written = 0;
-  SocketBio* s = StateOf(bio);
+  SocketBioState* s = StateOf(bio);
   if (s == nullptr || s->fd < 0) {
     if (s != nullptr) s->last_errno = EBADF;
     return 0;
@@ -62,7 +60,7 @@ int SocketWrite(BIO* bio, const char* in, size_t len, size_t* written) {
 }
 
 long SocketCtrl(BIO* bio, int cmd, long, void* ptr) {
-  SocketBio* s = StateOf(bio);
+  SocketBioState* s = StateOf(bio);
   switch (cmd) {
     case BIO_CTRL_FLUSH:  // nothing is buffered
       return 1;
@@ -106,13 +104,11 @@ const BIO_METHOD* SocketBioMethod() {
 
 }  // namespace
 
-absl::Status AttachSocketBio(SSL* ssl, SocketBio* state) {
+BIO* NewSocketBio(SocketBioState* state) {
   const BIO_METHOD* method = SocketBioMethod();
   BIO* bio = method != nullptr ? BIO_new(method) : nullptr;
-  if (bio == nullptr) return OpenSslError(absl::StatusCode::kInternal, "socket BIO");
-  BIO_set_data(bio, state);
-  SSL_set_bio(ssl, bio, bio);  // one reference, owned by the SSL from here on
-  return absl::OkStatus();
+  if (bio != nullptr) BIO_set_data(bio, state);
+  return bio;
 }
 
-}  // namespace ntf::tls::internal
+}  // namespace ntf::crypto

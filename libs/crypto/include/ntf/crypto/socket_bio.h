@@ -1,0 +1,27 @@
+#pragma once
+
+// A BIO over a non-blocking TCP socket owned by someone else (an Asio socket), for OpenSSL
+// driven on the socket directly (libs/tls, libs/http2). It holds no buffer: OpenSSL reads each
+// record straight from the kernel and writes it straight to it. Writes use send(MSG_NOSIGNAL),
+// so a peer that reset the connection gives EPIPE instead of raising SIGPIPE (OpenSSL's own
+// fd BIO uses write(2)).
+
+#include <openssl/types.h>
+
+namespace ntf::crypto {
+
+// The state of one socket BIO. The descriptor belongs to the caller, who sets `fd` once it is
+// connected and -1 before closing it, after which the BIO fails with EBADF rather than touch a
+// reused descriptor. Read and written only on the thread that drives the SSL.
+struct SocketBioState {
+  int fd = -1;
+  int last_errno = 0;  // of the last failed recv/send
+  bool eof = false;    // recv returned 0: the peer closed its side
+};
+
+// A new socket BIO on `state` (one reference, owned by the caller; SSL_set_bio(ssl, bio, bio)
+// hands it to an SSL). Null if OpenSSL fails; its error queue says why. `state` must outlive
+// the BIO. Never closes the descriptor.
+BIO* NewSocketBio(SocketBioState* state);
+
+}  // namespace ntf::crypto
