@@ -58,7 +58,7 @@ struct ClientConnection::Stream {
 
 ClientConnection::ClientConnection(asio::io_context& io, const ConnectionConfig& config,
                                    ConnectionOwner& owner, ClientCounters& counters, uint64_t id)
-    : SessionIo(io),
+    : SessionIo(io, Tcp::socket(io)),
       config_(config),
       owner_(owner),
       counters_(counters),
@@ -88,14 +88,11 @@ asio::awaitable<void> ClientConnection::ConnectFlow(
     [[maybe_unused]] std::shared_ptr<ClientConnection> self) {
   const std::string target = absl::StrCat(config_.connect_host, ":", config_.port);
   try {
-    SSL* ssl = SSL_new(config_.ssl_ctx.get());
-    if (ssl == nullptr) {
-      Terminate(absl::InternalError(absl::StrCat("SSL_new: ", DrainOpenSslErrors())));
+    if (absl::Status s = InitTls(config_.ssl_ctx.get(), Role::kClient); !s.ok()) {
+      Terminate(std::move(s));
       co_return;
     }
-    // The stream owns `ssl` from here on.
-    set_stream(std::make_shared<TlsStream>(Tcp::socket(io()), ssl));
-    if (absl::Status s = ConfigureClientSsl(ssl, config_.host, config_.verify_peer); !s.ok()) {
+    if (absl::Status s = ConfigureClientSsl(ssl(), config_.host, config_.verify_peer); !s.ok()) {
       Terminate(std::move(s));
       co_return;
     }
@@ -109,33 +106,39 @@ asio::awaitable<void> ClientConnection::ConnectFlow(
           absl::StrCat("resolve ", config_.connect_host, ": ", ec.message())));
       co_return;
     }
-    co_await asio::async_connect(stream()->next_layer(), endpoints, Redirect(ec));
+    co_await asio::async_connect(socket(), endpoints, Redirect(ec));
     if (terminated()) co_return;
     if (ec) {
       Terminate(absl::UnavailableError(absl::StrCat("connect ", target, ": ", ec.message())));
       co_return;
     }
-    stream()->next_layer().set_option(Tcp::no_delay(true), ec);
-
-    co_await stream()->async_handshake(TlsStream::client, Redirect(ec));
-    if (terminated()) co_return;
-    if (ec) {
-      Terminate(ClientHandshakeError(ssl, target, ec.message(), config_.verify_peer));
-      co_return;
-    }
-    if (std::string alpn = NegotiatedAlpn(ssl); alpn != kH2Alpn) {
-      Terminate(absl::FailedPreconditionError(
-          absl::StrCat(target, " did not negotiate ALPN h2 (got '", alpn, "')")));
-      co_return;
-    }
-    if (absl::Status s = SetUpSession(); !s.ok()) {
-      Terminate(std::move(s));
-      co_return;
-    }
-    StartIo();  // preface + SETTINGS out; ready once the peer's SETTINGS arrive
+    socket().set_option(Tcp::no_delay(true), ec);
   } catch (const std::exception& e) {
     Terminate(absl::InternalError(absl::StrCat("connect ", target, ": ", e.what())));
+    co_return;
   }
+  // The handshake runs outside the coroutine; its callback finishes connecting.
+  Handshake(
+      [this, target](absl::Status handshaken) { OnHandshake(target, std::move(handshaken)); });
+}
+
+void ClientConnection::OnHandshake(const std::string& target, absl::Status handshaken) {
+  if (terminated()) return;  // the connect timer or a shutdown
+  if (!handshaken.ok()) {
+    Terminate(ClientHandshakeError(ssl(), target, std::string(handshaken.message()),
+                                   config_.verify_peer));
+    return;
+  }
+  if (std::string alpn = NegotiatedAlpn(ssl()); alpn != kH2Alpn) {
+    Terminate(absl::FailedPreconditionError(
+        absl::StrCat(target, " did not negotiate ALPN h2 (got '", alpn, "')")));
+    return;
+  }
+  if (absl::Status s = SetUpSession(); !s.ok()) {
+    Terminate(std::move(s));
+    return;
+  }
+  StartIo();  // preface + SETTINGS out; ready once the peer's SETTINGS arrive
 }
 
 absl::Status ClientConnection::SetUpSession() {

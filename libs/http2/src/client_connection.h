@@ -119,7 +119,10 @@ class ClientConnection final : public SessionIo {
  private:
   struct Stream;
 
+  // Resolve and TCP connect, then Handshake() into OnHandshake().
   asio::awaitable<void> ConnectFlow(std::shared_ptr<ClientConnection> self);
+  // The TLS handshake with `target` ended: ALPN check, nghttp2 session, I/O.
+  void OnHandshake(const std::string& target, absl::Status handshaken);
   absl::Status SetUpSession();
   void OnSettings();
   void ArmPingTimer(std::chrono::steady_clock::duration after);

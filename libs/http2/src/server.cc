@@ -101,11 +101,14 @@ void RunOnServer(const std::shared_ptr<ServerShared>& shared,
 
 class ServerSession final : public SessionIo {
  public:
-  ServerSession(asio::io_context& io, std::shared_ptr<TlsStream> stream, SessionHost& host,
+  ServerSession(asio::io_context& io, Tcp::socket socket, SessionHost& host,
                 ServerCounters& counters, const ServerOptions& options)
-      : SessionIo(io), host_(host), counters_(counters), options_(options) {
-    set_stream(std::move(stream));
-  }
+      : SessionIo(io, std::move(socket)), host_(host), counters_(counters), options_(options) {}
+
+  // SessionIo's TLS set-up and handshake, for the server core.
+  absl::Status InitServerTls(SSL_CTX* ctx) { return InitTls(ctx, Role::kServer); }
+  using SessionIo::Handshake;
+  using SessionIo::ssl;
 
   absl::Status Begin(uint32_t max_streams, bool paused) {
     nghttp2_session_callbacks* raw_callbacks = nullptr;
@@ -570,50 +573,56 @@ class Http2Server::Impl final : public internal::SessionHost {
   void Handshake(internal::Tcp::socket socket) {
     asio::error_code ignored;
     socket.set_option(internal::Tcp::no_delay(true), ignored);
-    SSL* ssl = SSL_new(ssl_ctx_.get());
-    if (ssl == nullptr) {
+    auto session = std::make_shared<internal::ServerSession>(io_, std::move(socket), *this,
+                                                             counters_, options_);
+    if (absl::Status s = session->InitServerTls(ssl_ctx_.get()); !s.ok()) {
       counters_.handshake_failures.fetch_add(1);
       return;
     }
-    auto stream = std::make_shared<internal::TlsStream>(std::move(socket), ssl);
+    handshakes_.emplace(session.get(), session);
     auto timer =
         std::make_shared<asio::steady_timer>(io_, internal::ToChrono(options_.handshake_timeout));
-    handshakes_.emplace(stream.get(), stream);
-    timer->async_wait([stream](const asio::error_code& ec) {
-      if (ec) return;
-      asio::error_code ignored;
-      stream->lowest_layer().close(ignored);
-    });
-    stream->async_handshake(
-        internal::TlsStream::server, [this, stream, timer](const asio::error_code& ec) {
-          timer->cancel();
-          handshakes_.erase(stream.get());
-          if (stopping_) return;
-          {
-            // Known once the ClientHello is in, even when the handshake fails later.
-            absl::MutexLock lock(&counters_.mu);
-            counters_.last_server_name = internal::ServerName(stream->native_handle());
-          }
-          if (ec || internal::NegotiatedAlpn(stream->native_handle()) != internal::kH2Alpn) {
-            counters_.handshake_failures.fetch_add(1);
-            return;
-          }
-          auto session =
-              std::make_shared<internal::ServerSession>(io_, stream, *this, counters_, options_);
-          sessions_.emplace(session.get(), session);
-          counters_.sessions_accepted.fetch_add(1);
-          counters_.sessions_active.fetch_add(1);
-          if (absl::Status s = session->Begin(max_streams_, paused_); !s.ok()) {
-            session->Terminate(std::move(s));
+    timer->async_wait(
+        [weak = std::weak_ptr<internal::ServerSession>(session)](const asio::error_code& ec) {
+          if (ec) return;
+          if (auto session = weak.lock()) {
+            session->Terminate(absl::DeadlineExceededError("TLS handshake timed out"));
           }
         });
+    // The session stays alive through handshakes_ and its pending waits; `raw` only finds it.
+    internal::ServerSession* raw = session.get();
+    raw->Handshake([this, raw, timer](absl::Status handshaken) {
+      timer->cancel();
+      auto node = handshakes_.extract(raw);
+      if (node.empty() || stopping_) return;
+      std::shared_ptr<internal::ServerSession> session = std::move(node.mapped());
+      {
+        // Known once the ClientHello is in, even when the handshake fails later.
+        absl::MutexLock lock(&counters_.mu);
+        counters_.last_server_name = internal::ServerName(session->ssl());
+      }
+      if (!handshaken.ok() || internal::NegotiatedAlpn(session->ssl()) != internal::kH2Alpn) {
+        counters_.handshake_failures.fetch_add(1);
+        session->Terminate(handshaken.ok() ? absl::FailedPreconditionError("no ALPN h2")
+                                           : std::move(handshaken));
+        return;
+      }
+      sessions_.emplace(session.get(), session);
+      counters_.sessions_accepted.fetch_add(1);
+      counters_.sessions_active.fetch_add(1);
+      if (absl::Status s = session->Begin(max_streams_, paused_); !s.ok()) {
+        session->Terminate(std::move(s));
+      }
+    });
   }
 
   void StopOnIo() {
     stopping_ = true;
     asio::error_code ignored;
     acceptor_.close(ignored);
-    for (const auto& [ptr, stream] : handshakes_) stream->lowest_layer().close(ignored);
+    for (const auto& [ptr, session] : handshakes_) {
+      session->Terminate(absl::CancelledError("server stopped"));
+    }
     for (const auto& [id, timer] : delayed_) timer->cancel();
     auto sessions = sessions_;
     for (const auto& [ptr, session] : sessions) {
@@ -643,7 +652,9 @@ class Http2Server::Impl final : public internal::SessionHost {
 
   // I/O thread only.
   absl::flat_hash_map<internal::ServerSession*, std::shared_ptr<internal::ServerSession>> sessions_;
-  absl::flat_hash_map<internal::TlsStream*, std::shared_ptr<internal::TlsStream>> handshakes_;
+  // Sessions in their TLS handshake; they move to sessions_ once it succeeds.
+  absl::flat_hash_map<internal::ServerSession*, std::shared_ptr<internal::ServerSession>>
+      handshakes_;
   absl::flat_hash_map<uint64_t, std::unique_ptr<asio::steady_timer>> delayed_;
   uint64_t next_timer_id_ = 0;
   uint32_t max_streams_;

@@ -1,45 +1,154 @@
 #include "session_io.h"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <asio/post.hpp>
-#include <asio/ssl/error.hpp>
-#include <asio/write.hpp>
+#include <cerrno>
 #include <string>
+#include <system_error>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "ntf/crypto/openssl_errors.h"
 
 namespace ntf::http2::internal {
 namespace {
 
-// Reads hand nghttp2 up to this much at once; TLS records are at most 16 KiB anyway.
+// One read loop hands nghttp2 up to this much at once (several TLS records of up to 16 KiB).
 constexpr size_t kReadBufferSize = 64 * 1024;
-// Frames are gathered into one write up to about this size.
+// Frames are gathered into one SSL_write up to about this size.
 constexpr size_t kWriteBatchSize = 128 * 1024;
+
+bool IsWant(int ssl_error) {
+  return ssl_error == SSL_ERROR_WANT_READ || ssl_error == SSL_ERROR_WANT_WRITE;
+}
 
 }  // namespace
 
+void SslDeleter::operator()(SSL* ssl) const { SSL_free(ssl); }
+
 absl::Status SocketError(std::string_view op, const asio::error_code& ec) {
-  if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
-      ec == asio::error::connection_reset) {
+  if (ec == asio::error::eof || ec == asio::error::connection_reset) {
     return absl::UnavailableError(absl::StrCat(std::string(op), ": connection closed by peer"));
   }
   return absl::UnavailableError(absl::StrCat(std::string(op), ": ", ec.message()));
 }
 
-SessionIo::SessionIo(asio::io_context& io) : io_(io) {}
+SessionIo::SessionIo(asio::io_context& io, Tcp::socket socket)
+    : io_(io), socket_(std::move(socket)) {}
 
 SessionIo::~SessionIo() = default;
+
+absl::Status SessionIo::InitTls(SSL_CTX* ctx, Role role) {
+  ERR_clear_error();
+  SslPtr ssl(SSL_new(ctx));
+  if (ssl == nullptr) {
+    return absl::InternalError(absl::StrCat("SSL_new: ", crypto::DrainOpenSslErrors()));
+  }
+  BIO* bio = crypto::NewSocketBio(&bio_);
+  if (bio == nullptr) {
+    return absl::InternalError(absl::StrCat("socket BIO: ", crypto::DrainOpenSslErrors()));
+  }
+  SSL_set_bio(ssl.get(), bio, bio);  // one reference, owned by the SSL from here on
+  // Each recv takes as much as OpenSSL's record buffer holds, not a header and then a body.
+  // Read() always calls SSL_read until WANT_READ before it waits, so nothing read ahead is
+  // left waiting for the socket.
+  SSL_set_read_ahead(ssl.get(), 1);
+  if (role == Role::kClient) {
+    SSL_set_connect_state(ssl.get());
+  } else {
+    SSL_set_accept_state(ssl.get());
+  }
+  ssl_ = std::move(ssl);
+  return absl::OkStatus();
+}
 
 void SessionIo::Terminate(absl::Status why) {
   if (terminated_) return;
   terminated_ = true;
   termination_status_ = why;
   CancelOperations();
-  if (stream_ != nullptr) {
-    asio::error_code ignored;
-    stream_->lowest_layer().shutdown(Tcp::socket::shutdown_both, ignored);
-    stream_->lowest_layer().close(ignored);
+  // A graceful end says close_notify, if the socket takes it now (it never waits). Not while an
+  // SSL_write waits: it would have to be finished first.
+  if (why.ok() && handshake_complete_ && !write_waiting_ && bio_.fd >= 0) {
+    ERR_clear_error();
+    (void)SSL_shutdown(ssl_.get());
+    ERR_clear_error();
   }
+  bio_.fd = -1;  // the SSL can no longer reach the descriptor
+  asio::error_code ignored;
+  socket_.shutdown(Tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
   asio::post(io_, [self = shared_from_this(), why = std::move(why)] { self->OnTerminated(why); });
+}
+
+template <typename Then>
+void SessionIo::WaitFor(int ssl_error, Then then) {
+  socket_.async_wait(
+      ssl_error == SSL_ERROR_WANT_WRITE ? Tcp::socket::wait_write : Tcp::socket::wait_read,
+      [self = shared_from_this(), then = std::move(then)](const asio::error_code& ec) mutable {
+        then(*self, ec);
+      });
+}
+
+std::string SessionIo::SslErrorText(int ssl_error) {
+  std::string errors = crypto::DrainOpenSslErrors();
+  // OpenSSL 3 reports an EOF as SSL_ERROR_SSL ("unexpected eof while reading"): the BIO knows.
+  if (ssl_error == SSL_ERROR_ZERO_RETURN || bio_.eof ||
+      (ssl_error == SSL_ERROR_SYSCALL && (bio_.last_errno == 0 || bio_.last_errno == ECONNRESET))) {
+    return "connection closed by peer";
+  }
+  if (!errors.empty()) return errors;
+  if (ssl_error == SSL_ERROR_SYSCALL) return std::system_category().message(bio_.last_errno);
+  return absl::StrCat("SSL error ", ssl_error);
+}
+
+absl::Status SessionIo::SslError(std::string_view op, int ssl_error) {
+  return absl::UnavailableError(absl::StrCat(std::string(op), ": ", SslErrorText(ssl_error)));
+}
+
+void SessionIo::Handshake(absl::AnyInvocable<void(absl::Status)> done) {
+  handshake_done_ = std::move(done);
+  asio::error_code ec;
+  socket_.non_blocking(true, ec);
+  if (ec) {
+    auto finish = std::exchange(handshake_done_, nullptr);
+    finish(absl::UnavailableError(absl::StrCat("non-blocking socket: ", ec.message())));
+    return;
+  }
+  bio_.fd = socket_.native_handle();
+  ContinueHandshake();
+}
+
+void SessionIo::ContinueHandshake() {
+  absl::Status result;
+  if (terminated_) {
+    result =
+        termination_status_.ok() ? absl::CancelledError("connection closed") : termination_status_;
+  } else {
+    ERR_clear_error();
+    const int r = SSL_do_handshake(ssl_.get());
+    if (r == 1) {
+      handshake_complete_ = true;
+    } else {
+      const int error = SSL_get_error(ssl_.get(), r);
+      if (IsWant(error)) {
+        WaitFor(error, [](SessionIo& self, const asio::error_code& ec) {
+          if (ec && !self.terminated_) {
+            auto finish = std::exchange(self.handshake_done_, nullptr);
+            finish(SocketError("TLS handshake", ec));
+            return;
+          }
+          self.ContinueHandshake();
+        });
+        return;
+      }
+      result = absl::UnavailableError(SslErrorText(error));
+    }
+  }
+  auto finish = std::exchange(handshake_done_, nullptr);
+  finish(std::move(result));
 }
 
 void SessionIo::StartIo() {
@@ -60,30 +169,49 @@ void SessionIo::SetPaused(bool paused) {
 }
 
 void SessionIo::Read() {
-  if (terminated_ || paused_ || reading_) return;
-  reading_ = true;
-  stream_->async_read_some(
-      asio::buffer(read_buffer_),
-      [self = shared_from_this()](const asio::error_code& ec, size_t n) { self->OnRead(ec, n); });
-}
-
-void SessionIo::OnRead(const asio::error_code& ec, size_t n) {
-  reading_ = false;
-  if (terminated_) return;
-  if (ec) {
-    Terminate(SocketError("read", ec));
+  while (!terminated_ && !paused_ && !read_waiting_ && io_started_) {
+    // Fill the buffer with as many records as are there, then hand them to nghttp2 at once.
+    size_t filled = 0;
+    int error = SSL_ERROR_NONE;
+    while (filled < read_buffer_.size()) {
+      ERR_clear_error();
+      size_t n = 0;
+      if (SSL_read_ex(ssl_.get(), read_buffer_.data() + filled, read_buffer_.size() - filled, &n) !=
+          1) {
+        error = SSL_get_error(ssl_.get(), 0);
+        break;
+      }
+      filled += n;
+    }
+    if (filled > 0) {
+      OnBytesRead();
+      const ssize_t rv = nghttp2_session_mem_recv(session_.get(), read_buffer_.data(), filled);
+      if (terminated_) return;  // a callback ended the connection
+      if (rv < 0) {
+        Terminate(absl::UnavailableError(
+            absl::StrCat("HTTP/2 error on receive: ", nghttp2_strerror(static_cast<int>(rv)))));
+        return;
+      }
+    }
+    if (error != SSL_ERROR_NONE && !IsWant(error)) {
+      Terminate(SslError("read", error));
+      return;
+    }
+    Flush();
+    if (error == SSL_ERROR_NONE) continue;  // the buffer filled up: more may be there
+    if (terminated_ || paused_) return;
+    read_waiting_ = true;
+    WaitFor(error, [](SessionIo& self, const asio::error_code& ec) {
+      self.read_waiting_ = false;
+      if (self.terminated_) return;
+      if (ec) {
+        self.Terminate(SocketError("read", ec));
+        return;
+      }
+      self.Read();
+    });
     return;
   }
-  OnBytesRead();
-  const ssize_t rv = nghttp2_session_mem_recv(session_.get(), read_buffer_.data(), n);
-  if (terminated_) return;  // a callback ended the connection
-  if (rv < 0) {
-    Terminate(absl::UnavailableError(
-        absl::StrCat("HTTP/2 error on receive: ", nghttp2_strerror(static_cast<int>(rv)))));
-    return;
-  }
-  Flush();
-  Read();
 }
 
 void SessionIo::ScheduleFlush() {
@@ -96,42 +224,66 @@ void SessionIo::ScheduleFlush() {
 }
 
 void SessionIo::Flush() {
-  if (terminated_ || writing_ || paused_ || session_ == nullptr || !io_started_) return;
-  write_buffer_.clear();
-  while (write_buffer_.size() < kWriteBatchSize) {
-    const uint8_t* data = nullptr;
-    const ssize_t n = nghttp2_session_mem_send(session_.get(), &data);
-    if (terminated_) return;
-    if (n < 0) {
-      Terminate(absl::InternalError(
-          absl::StrCat("HTTP/2 error on send: ", nghttp2_strerror(static_cast<int>(n)))));
-      return;
+  if (terminated_ || write_waiting_ || paused_ || session_ == nullptr || !io_started_) return;
+  for (;;) {
+    if (write_offset_ == write_buffer_.size()) {
+      write_buffer_.clear();
+      write_offset_ = 0;
+      while (write_buffer_.size() < kWriteBatchSize) {
+        const uint8_t* data = nullptr;
+        const ssize_t n = nghttp2_session_mem_send(session_.get(), &data);
+        if (terminated_) return;
+        if (n < 0) {
+          Terminate(absl::InternalError(
+              absl::StrCat("HTTP/2 error on send: ", nghttp2_strerror(static_cast<int>(n)))));
+          return;
+        }
+        if (n == 0) break;
+        // `data` is valid only until the next mem_send call.
+        write_buffer_.insert(write_buffer_.end(), data, data + n);
+      }
+      if (write_buffer_.empty()) {
+        if (nghttp2_session_want_read(session_.get()) == 0 &&
+            nghttp2_session_want_write(session_.get()) == 0) {
+          Terminate(absl::OkStatus());  // GOAWAY exchanged and no stream left
+        }
+        return;
+      }
     }
-    if (n == 0) break;
-    // `data` is valid only until the next mem_send call.
-    write_buffer_.insert(write_buffer_.end(), data, data + n);
+    if (!WriteBuffered()) return;
   }
-  if (write_buffer_.empty()) {
-    if (nghttp2_session_want_read(session_.get()) == 0 &&
-        nghttp2_session_want_write(session_.get()) == 0) {
-      Terminate(absl::OkStatus());  // GOAWAY exchanged and no stream left
-    }
-    return;
-  }
-  writing_ = true;
-  asio::async_write(
-      *stream_, asio::buffer(write_buffer_),
-      [self = shared_from_this()](const asio::error_code& ec, size_t) { self->OnWritten(ec); });
 }
 
-void SessionIo::OnWritten(const asio::error_code& ec) {
-  writing_ = false;
-  if (terminated_) return;
-  if (ec) {
-    Terminate(SocketError("write", ec));
-    return;
+bool SessionIo::WriteBuffered() {
+  while (write_offset_ < write_buffer_.size()) {
+    // Without SSL_MODE_ENABLE_PARTIAL_WRITE one call writes the whole batch as full records.
+    // After WANT_WRITE it is retried with the same buffer and length, as OpenSSL requires:
+    // nothing touches write_buffer_ while write_waiting_.
+    ERR_clear_error();
+    size_t n = 0;
+    if (SSL_write_ex(ssl_.get(), write_buffer_.data() + write_offset_,
+                     write_buffer_.size() - write_offset_, &n) == 1) {
+      write_offset_ += n;
+      continue;
+    }
+    const int error = SSL_get_error(ssl_.get(), 0);
+    if (!IsWant(error)) {
+      Terminate(SslError("write", error));
+      return false;
+    }
+    write_waiting_ = true;
+    WaitFor(error, [](SessionIo& self, const asio::error_code& ec) {
+      self.write_waiting_ = false;
+      if (self.terminated_) return;
+      if (ec) {
+        self.Terminate(SocketError("write", ec));
+        return;
+      }
+      self.Flush();
+    });
+    return false;
   }
-  Flush();
+  return true;
 }
 
 }  // namespace ntf::http2::internal
