@@ -158,7 +158,8 @@ struct PusherApp::Parts {
       metrics->LaneDepth(lane->lane(), d.queued, d.in_flight + d.completing, d.backing_off);
     }
     if (token_cache) {
-      metrics->TokenCacheState(static_cast<int64_t>(token_cache->size()), token_cache->enabled());
+      metrics->TokenCacheState(static_cast<int64_t>(token_cache->size()), config.token_cache_size,
+                               token_cache->enabled());
     }
     if (apns_auth) metrics->ApnsTokenAge(apns_auth->AgeSeconds());
     if (fcm_auth) metrics->FcmTokenExpiresIn(fcm_auth->ExpiresInSeconds());

@@ -176,6 +176,8 @@ PusherMetrics::PusherMetrics(prometheus::Registry& registry) {
   token_cache_enabled_ =
       gauge("ntf_pusher_token_cache_enabled",
             "1 while the cache is in use (listening for token changes), 0 otherwise");
+  token_cache_capacity_ = gauge("ntf_pusher_token_cache_capacity",
+                                "Configured token_cache.size (0: the cache is configured off)");
 }
 
 void PusherMetrics::Push(std::optional<wire::PushProvider> provider, PushKind kind,
@@ -287,8 +289,9 @@ void PusherMetrics::TokenCacheLookups(int64_t hits, int64_t misses) {
 
 void PusherMetrics::TokenChangeAnnounced() { token_changes_->Increment(); }
 
-void PusherMetrics::TokenCacheState(int64_t entries, bool enabled) {
+void PusherMetrics::TokenCacheState(int64_t entries, int64_t capacity, bool enabled) {
   token_cache_entries_->Set(static_cast<double>(entries));
+  token_cache_capacity_->Set(static_cast<double>(capacity));
   token_cache_enabled_->Set(enabled ? 1 : 0);
 }
 

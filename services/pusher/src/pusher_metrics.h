@@ -105,7 +105,8 @@ class PusherMetrics {
   void TokenCacheLookups(int64_t hits, int64_t misses);
   // A change of a token row announced by PostgreSQL.
   void TokenChangeAnnounced();
-  void TokenCacheState(int64_t entries, bool enabled);
+  // `capacity` is token_cache.size (0 when the cache is configured off).
+  void TokenCacheState(int64_t entries, int64_t capacity, bool enabled);
 
  private:
   static constexpr size_t kProviders = 5;  // wire::PushProvider values (+1: "unknown")
@@ -157,6 +158,7 @@ class PusherMetrics {
   prometheus::Counter* token_changes_ = nullptr;
   prometheus::Gauge* token_cache_entries_ = nullptr;
   prometheus::Gauge* token_cache_enabled_ = nullptr;
+  prometheus::Gauge* token_cache_capacity_ = nullptr;
 };
 
 }  // namespace ntf::pusher

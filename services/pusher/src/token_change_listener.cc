@@ -69,7 +69,6 @@ void TokenChangeListener::Loop() {
     const int64_t before = listens_.load();
     std::string error = ListenOnce();
     cache_.SetEnabled(false);
-    metrics_.TokenCacheState(0, false);
     if (stopping_.load()) break;
     if (listens_.load() != before) backoff = kMinBackoff;  // it listened: a fresh failure
     log_.Warn("token cache off: not listening for token changes",
