@@ -227,6 +227,7 @@ int Send(const Args& args) {
   options.min_connections = 1;
   options.max_connections = 1;
   options.max_pending_requests = 2 * window_size;
+  options.never_indexed_headers = {"apns-id"};  // as the pusher's APNs clients
   absl::StatusOr<std::unique_ptr<http2::Http2Client>> client =
       http2::Http2Client::Create(std::move(options));
   if (!client.ok()) Die("client", client.status());

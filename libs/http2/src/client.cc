@@ -678,6 +678,7 @@ absl::StatusOr<std::unique_ptr<Http2Client>> Http2Client::Create(ClientOptions o
   if (!ctx.ok()) return ctx.status();
   config.ssl_ctx = *std::move(ctx);
   config.max_concurrent_streams = options.max_concurrent_streams;
+  config.never_indexed_headers = options.never_indexed_headers;
   config.stream_window_size = options.stream_window_size;
   config.connection_window_size = options.connection_window_size;
   config.max_response_body_bytes = options.max_response_body_bytes;

@@ -16,9 +16,8 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/inlined_vector.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "header_block.h"
 
 namespace ntf::http2::internal {
 namespace {
@@ -35,13 +34,6 @@ std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
 }
 
 bool Enabled(absl::Duration d) { return d > absl::ZeroDuration() && d < absl::Hours(24 * 365); }
-
-nghttp2_nv MakeNv(std::string_view name, std::string_view value) {
-  // nghttp2 copies names and values in nghttp2_submit_request.
-  return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
-                    value.size(), NGHTTP2_NV_FLAG_NONE};
-}
 
 }  // namespace
 
@@ -194,37 +186,16 @@ absl::StatusOr<int32_t> ClientConnection::StartStream(uint64_t call_id, Request&
   auto stream = std::make_unique<Stream>();
   stream->call_id = call_id;
 
-  // nghttp2 copies names and values, so they need to live only until it has. Names go out
-  // lowercase; a name with uppercase letters gets a lowercased copy (the pusher's have none).
-  std::vector<std::string> lowered;
-  absl::InlinedVector<nghttp2_nv, 16> nv;
-  nv.reserve(request.headers.size() + 5);
-  nv.push_back(MakeNv(":method", request.method));
-  nv.push_back(MakeNv(":scheme", "https"));
-  nv.push_back(MakeNv(":authority", config_.authority));
-  nv.push_back(MakeNv(":path", request.path));
-  bool has_length = false;
-  for (const auto& [name, value] : request.headers) {
-    std::string_view n = name;
-    if (std::any_of(name.begin(), name.end(), absl::ascii_isupper)) {
-      if (lowered.empty()) lowered.reserve(request.headers.size());  // no moves: views stay valid
-      n = lowered.emplace_back(absl::AsciiStrToLower(name));
-    }
-    has_length = has_length || n == "content-length";
-    nv.push_back(MakeNv(n, value));
-  }
-  char length[24];
-  const std::to_chars_result printed =
-      std::to_chars(length, length + sizeof length, request.body.size());
-  if (!has_length && !request.body.empty()) {
-    nv.push_back(MakeNv("content-length", std::string_view(length, printed.ptr - length)));
-  }
+  // nghttp2 copies names and values: the block needs to live only until it has.
+  HeaderBlock headers;
+  BuildHeaderBlock(request, config_.authority, config_.never_indexed_headers, headers);
 
   nghttp2_data_provider body;
   body.source.ptr = stream.get();
   body.read_callback = &ReadBody;
-  const int32_t id = nghttp2_submit_request(session(), nullptr, nv.data(), nv.size(),
-                                            request.body.empty() ? nullptr : &body, stream.get());
+  const int32_t id =
+      nghttp2_submit_request(session(), nullptr, headers.nv.data(), headers.nv.size(),
+                             request.body.empty() ? nullptr : &body, stream.get());
   if (id < 0) {
     if (id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE) {
       Drain();

@@ -58,6 +58,7 @@ struct ConnectionConfig {
   int32_t connection_window_size = 16 << 20;
   int64_t max_response_body_bytes = 16 << 20;
   int64_t max_requests_per_connection = 0;
+  std::vector<std::string> never_indexed_headers;  // lowercase names (ClientOptions)
   absl::Duration connect_timeout = absl::Seconds(10);
   absl::Duration ping_interval = absl::Seconds(10);
   absl::Duration ping_timeout = absl::Seconds(5);

@@ -62,8 +62,9 @@ absl::Status Step(std::string_view step, const absl::Status& status) {
 
 absl::StatusOr<std::unique_ptr<http2::Http2Client>> MakeClient(
     const std::string& origin, const std::string& ca_file, int min_connections, int max_connections,
-    int max_in_flight, absl::Duration timeout) {
+    int max_in_flight, absl::Duration timeout, std::vector<std::string> never_indexed = {}) {
   http2::ClientOptions options;
+  options.never_indexed_headers = std::move(never_indexed);
   options.origin = origin;
   options.ca_file = ca_file;
   options.min_connections = min_connections;
@@ -237,18 +238,20 @@ absl::StatusOr<std::unique_ptr<PusherApp>> PusherApp::Create(const PusherConfig&
                                    .max_age = absl::Minutes(55)});
     if (!auth.ok()) return Step("apns auth", auth.status());
     p->apns_auth = *std::move(auth);
-    auto client =
-        MakeClient(config.apns_production_url, config.apns_ca_file, config.apns_connections,
-                   config.apns_connections, config.apns_max_in_flight, config.apns_request_timeout);
+    // apns-id is new on every request: indexing it would only churn the HPACK tables.
+    const std::vector<std::string> unique = {"apns-id"};
+    auto client = MakeClient(config.apns_production_url, config.apns_ca_file,
+                             config.apns_connections, config.apns_connections,
+                             config.apns_max_in_flight, config.apns_request_timeout, unique);
     if (!client.ok()) return Step("apns.production_url", client.status());
     p->apns_production = *std::move(client);
     client = MakeClient(config.apns_sandbox_url, config.apns_ca_file, 0, config.apns_connections,
-                        config.apns_max_in_flight, config.apns_request_timeout);
+                        config.apns_max_in_flight, config.apns_request_timeout, unique);
     if (!client.ok()) return Step("apns.sandbox_url", client.status());
     p->apns_sandbox = *std::move(client);
     if (!config.apns_test_url.empty()) {
       client = MakeClient(config.apns_test_url, config.apns_ca_file, 0, 1,
-                          config.apns_max_in_flight, config.apns_request_timeout);
+                          config.apns_max_in_flight, config.apns_request_timeout, unique);
       if (!client.ok()) return Step("apns.test_url", client.status());
       p->apns_test = *std::move(client);
     }

@@ -103,6 +103,9 @@ struct ClientOptions {
   // Close a connection gracefully after this many streams (0: only when stream ids run out,
   // after ~2^30 requests).
   int64_t max_requests_per_connection = 0;
+  // Request headers (lowercase names) sent as HPACK "never indexed" literals: values that differ
+  // on every request (APNs' apns-id) would only churn both ends' dynamic tables.
+  std::vector<std::string> never_indexed_headers = {};
 
   // TCP connect + TLS handshake + the peer's first SETTINGS.
   absl::Duration connect_timeout = absl::Seconds(10);

@@ -1,0 +1,50 @@
+#include "header_block.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "absl/strings/ascii.h"
+
+namespace ntf::http2::internal {
+namespace {
+
+nghttp2_nv MakeNv(std::string_view name, std::string_view value, uint8_t flags) {
+  return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                    value.size(), flags};
+}
+
+}  // namespace
+
+void BuildHeaderBlock(const Request& request, std::string_view authority,
+                      absl::Span<const std::string> never_indexed, HeaderBlock& out) {
+  out.storage.clear();
+  out.nv.clear();
+  // Reserved up front: the views into `storage` must not move.
+  out.storage.reserve(request.headers.size() + 1);
+  out.nv.reserve(request.headers.size() + 5);
+  out.nv.push_back(MakeNv(":method", request.method, NGHTTP2_NV_FLAG_NONE));
+  out.nv.push_back(MakeNv(":scheme", "https", NGHTTP2_NV_FLAG_NONE));
+  out.nv.push_back(MakeNv(":authority", authority, NGHTTP2_NV_FLAG_NONE));
+  out.nv.push_back(MakeNv(":path", request.path, NGHTTP2_NV_FLAG_NONE));
+  bool has_length = false;
+  for (const auto& [name, value] : request.headers) {
+    std::string_view n = name;
+    if (std::any_of(name.begin(), name.end(), absl::ascii_isupper)) {
+      n = out.storage.emplace_back(absl::AsciiStrToLower(name));
+    }
+    has_length = has_length || n == "content-length";
+    const bool never =
+        std::find(never_indexed.begin(), never_indexed.end(), n) != never_indexed.end();
+    out.nv.push_back(MakeNv(n, value, never ? NGHTTP2_NV_FLAG_NO_INDEX : NGHTTP2_NV_FLAG_NONE));
+  }
+  if (!has_length && !request.body.empty()) {
+    char length[24];
+    const std::to_chars_result printed =
+        std::to_chars(length, length + sizeof length, request.body.size());
+    const std::string& value = out.storage.emplace_back(length, printed.ptr);
+    out.nv.push_back(MakeNv("content-length", value, NGHTTP2_NV_FLAG_NONE));
+  }
+}
+
+}  // namespace ntf::http2::internal
