@@ -9,6 +9,8 @@
 #include <pqxx/notification>
 #include <utility>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "ntf/wire/encoding.h"
 
 namespace ntf::pusher {
@@ -18,6 +20,9 @@ constexpr absl::Duration kMinBackoff = absl::Milliseconds(100);
 constexpr absl::Duration kMaxBackoff = absl::Seconds(10);
 constexpr long kPollMicros = 200000;  // how often Stop() is noticed
 constexpr absl::Duration kPingInterval = absl::Seconds(5);
+
+// Canary payloads are not token ids (not hex): "canary <backend pid> <n>".
+constexpr char kCanaryPrefix[] = "canary ";
 
 class Receiver final : public pqxx::notification_receiver {
  public:
@@ -29,6 +34,10 @@ class Receiver final : public pqxx::notification_receiver {
         log_(log) {}
 
   void operator()(const std::string& payload, int) override {
+    if (absl::StartsWith(payload, kCanaryPrefix)) {  // ours or another pusher's
+      if (payload == expected_canary_) canary_seen_ = true;
+      return;
+    }
     absl::StatusOr<wire::Bytes> id = wire::HexDecode(payload);
     if (!id.ok()) {
       log_.Warn("token change announcement without a token id", {{"payload", payload}});
@@ -38,10 +47,22 @@ class Receiver final : public pqxx::notification_receiver {
     metrics_.TokenChangeAnnounced();
   }
 
+  // Announces a new canary on the channel; CanarySeen() tells when it came back.
+  void SendCanary(pqxx::connection_base& conn) {
+    expected_canary_ = absl::StrCat(kCanaryPrefix, conn.backendpid(), " ", ++canaries_);
+    canary_seen_ = false;
+    pqxx::nontransaction q(conn);
+    q.exec_params("SELECT pg_notify($1, $2)", std::string(kTokenChangeChannel), expected_canary_);
+  }
+  bool CanarySeen() const { return canary_seen_; }
+
  private:
   TokenCache& cache_;
   PusherMetrics& metrics_;
   const common::Logger& log_;
+  std::string expected_canary_;
+  uint64_t canaries_ = 0;
+  bool canary_seen_ = false;
 };
 
 }  // namespace
@@ -99,19 +120,34 @@ std::string TokenChangeListener::ListenOnce() {
       }
     }
     Receiver receiver(conn, cache_, metrics_, log_);  // LISTEN
+    // Proof that announcements reach us: our own canary must come back. A LISTEN that hears
+    // nothing (a transaction-pooling proxy between us and PostgreSQL, a replica) would
+    // otherwise leave the cache on with rows that never change.
+    receiver.SendCanary(conn);
+    for (absl::Time until = absl::Now() + kPingInterval;
+         !receiver.CanarySeen() && absl::Now() < until && !stopping_.load();) {
+      conn.await_notification(0, kPollMicros);
+    }
+    if (stopping_.load()) return "stopping";
+    if (!receiver.CanarySeen()) {
+      return "LISTEN hears no announcements (is database.url a transaction-pooling proxy?)";
+    }
     // Rows loaded before this point may have missed an announcement: start empty.
     cache_.SetEnabled(true);
     backend_pid_.store(conn.backendpid());
     listens_.fetch_add(1);
     log_.Info("token cache on: listening for token changes",
               {{"backend_pid", static_cast<int64_t>(conn.backendpid())}});
+    // Every kPingInterval a new canary; the previous one must have come back by then. This
+    // also asks an idle connection whether the server is still there (the pool's
+    // tcp_user_timeout and statement_timeout bound the wait).
+    receiver.SendCanary(conn);
     absl::Time next_ping = absl::Now() + kPingInterval;
     while (!stopping_.load()) {
       conn.await_notification(0, kPollMicros);
       if (absl::Now() >= next_ping) {
-        // An idle connection to a vanished server shows nothing: ask (the pool's
-        // tcp_user_timeout and statement_timeout bound the wait).
-        pqxx::nontransaction(conn).exec("SELECT 1");
+        if (!receiver.CanarySeen()) return "an announcement did not come back in time";
+        receiver.SendCanary(conn);
         next_ping = absl::Now() + kPingInterval;
       }
     }

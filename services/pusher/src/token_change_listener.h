@@ -6,9 +6,13 @@
 // connection error the cache is disabled (and forgotten), and re-enabled empty once LISTEN is
 // back, because announcements made in between are lost.
 //
-// Threads: one ("ntf-token-watch"), started by Start(), joined by Stop(). Pings the connection
-// every 5 s (an idle connection to a vanished server shows nothing otherwise) and reconnects with
-// a backoff from 100 ms to 10 s.
+// The cache is switched on only once a canary announcement of our own came back over the
+// LISTEN (a transaction-pooling proxy would accept LISTEN and deliver nothing), and a new canary
+// goes out every 5 s that must be back by the next one: this also notices an idle connection to
+// a vanished server. Other pushers ignore the canaries ("canary <pid> <n>", not a token id).
+//
+// Threads: one ("ntf-token-watch"), started by Start(), joined by Stop(). Reconnects with a
+// backoff from 100 ms to 10 s.
 
 #include <atomic>
 #include <string>
