@@ -3,16 +3,16 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <string_view>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "ntf/wire/encoding.h"
 #include "services/pusher/src/completion.h"
 
 namespace ntf::pusher {
 namespace {
-
-std::string Key(const wire::Bytes& b) { return std::string(b.begin(), b.end()); }
 
 // While jobs wait for a lane (parked or refused), XREADGROUP blocks at most this long, so that
 // they move as soon as the lane has room, not a whole read_block later.
@@ -363,9 +363,11 @@ Dispatcher::Routing Dispatcher::Process(std::vector<JobEntry> entries) {
 
   std::vector<wire::Bytes> token_ids;
   std::vector<int64_t> notification_ids;
-  absl::flat_hash_set<std::string> seen;
+  absl::flat_hash_set<std::string_view> seen;  // views into `jobs`
   for (const auto& d : jobs) {
-    if (seen.insert(Key(d->job.token_id)).second) token_ids.push_back(d->job.token_id);
+    if (seen.insert(wire::AsStringView(d->job.token_id)).second) {
+      token_ids.push_back(d->job.token_id);
+    }
     notification_ids.insert(notification_ids.end(), d->job.notification_ids.begin(),
                             d->job.notification_ids.end());
   }
@@ -378,8 +380,8 @@ Dispatcher::Routing Dispatcher::Process(std::vector<JobEntry> entries) {
     Backoff();
     loaded = store_.Load(token_ids, notification_ids);
   }
-  absl::flat_hash_map<std::string, const PushTarget*> targets;
-  for (const PushTarget& t : loaded->tokens) targets[Key(t.token_id)] = &t;
+  absl::flat_hash_map<std::string_view, const PushTarget*> targets;  // views into `loaded`
+  for (const PushTarget& t : loaded->tokens) targets[wire::AsStringView(t.token_id)] = &t;
   absl::flat_hash_map<int64_t, const OutboxNotification*> rows;
   for (const OutboxNotification& n : loaded->notifications) rows[n.notification_id] = &n;
 
@@ -388,10 +390,8 @@ Dispatcher::Routing Dispatcher::Process(std::vector<JobEntry> entries) {
     std::vector<std::unique_ptr<Delivery>> jobs;
   };
   absl::flat_hash_map<JobWorker*, LaneBatch> per_lane;
-  std::vector<std::string> held_ids;
-  held_ids.reserve(jobs.size());
   for (auto& d : jobs) {
-    auto target = targets.find(Key(d->job.token_id));
+    auto target = targets.find(wire::AsStringView(d->job.token_id));
     if (target == targets.end()) {
       d->skip = SkipReason::kTokenGone;
     } else {
@@ -417,14 +417,13 @@ Dispatcher::Routing Dispatcher::Process(std::vector<JobEntry> entries) {
             ? lanes_.local
             : lanes_.For(d->target ? std::optional(d->target->device.provider) : std::nullopt);
     if (lane == nullptr) lane = lanes_.local;
-    held_ids.push_back(d->entry_id);
     LaneBatch& batch = per_lane[lane];
     batch.ids.push_back(d->entry_id);
     batch.jobs.push_back(std::move(d));
   }
-  // Held before any lane can finish (and release) them; one lock per lane for the offers.
-  held_.Add(held_ids);
   for (auto& [lane, batch] : per_lane) {
+    // Held before the lane can finish (and release) them; one lock each for both.
+    held_.Add(batch.ids);
     std::vector<std::unique_ptr<Delivery>> refused = lane->OfferBatch(std::move(batch.jobs));
     const size_t taken = batch.ids.size() - refused.size();  // the lane took a prefix
     if (!overflowed_.empty()) {

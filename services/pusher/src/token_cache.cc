@@ -4,11 +4,16 @@
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
 
 namespace ntf::pusher {
 namespace {
 
-std::string Key(const wire::Bytes& id) { return std::string(id.begin(), id.end()); }
+// The table's key for a token id, without a copy (this Abseil's heterogeneous lookup takes
+// absl::string_view, which is not std::string_view here).
+absl::string_view KeyView(const wire::Bytes& id) {
+  return absl::string_view(reinterpret_cast<const char*>(id.data()), id.size());
+}
 
 }  // namespace
 
@@ -47,7 +52,7 @@ void TokenCache::Lookup(absl::Span<const wire::Bytes> token_ids, std::vector<Pus
   const common::Clock::SteadyTimePoint now = clock_.SteadyNow();
   const auto max_age = common::ToSteadyDuration(options_.max_age);
   for (const wire::Bytes& id : token_ids) {
-    auto it = enabled_ ? entries_.find(Key(id)) : entries_.end();
+    auto it = enabled_ ? entries_.find(KeyView(id)) : entries_.end();
     if (it != entries_.end() && now - it->second.loaded_at > max_age) {
       entries_.erase(it);
       it = entries_.end();
@@ -65,7 +70,7 @@ void TokenCache::Insert(const Ticket& ticket, absl::Span<const PushTarget> rows)
   if (!enabled_ || ticket.epoch_ != epoch_ || options_.max_entries == 0) return;
   const common::Clock::SteadyTimePoint now = clock_.SteadyNow();
   for (const PushTarget& row : rows) {
-    std::string key = Key(row.token_id);
+    std::string key(KeyView(row.token_id));
     if (auto c = changed_.find(key); c != changed_.end() && c->second > ticket.seq_) continue;
     auto it = entries_.find(key);
     if (it == entries_.end()) {
@@ -100,7 +105,7 @@ void TokenCache::Evict() {
 
 void TokenCache::Invalidate(const wire::Bytes& token_id) {
   absl::MutexLock lock(&mu_);
-  std::string key = Key(token_id);
+  std::string key(KeyView(token_id));
   entries_.erase(key);
   ++seq_;
   if (!loads_.empty()) changed_[std::move(key)] = seq_;
