@@ -23,8 +23,9 @@ PACKAGES=(
   "${BUILD_PACKAGES[@]}"
   # sanitizer/fuzz build and formatting
   clang libclang-rt-14-dev clang-format
-  # tests and benchmarks
-  libbenchmark-dev nghttp2-client
+  # tests and benchmarks (h2load; perf for bench.sh's PUSHER_PERF, valgrind for
+  # tests/bench/pusher_callgrind.sh)
+  libbenchmark-dev nghttp2-client linux-perf valgrind
   # TLS interoperability with a stack other than OpenSSL (libs/tls gnutls_interop_test)
   gnutls-bin
   # local stack (scripts/local-stack.sh)
