@@ -6,15 +6,6 @@
 #include "absl/strings/ascii.h"
 
 namespace ntf::http2::internal {
-namespace {
-
-nghttp2_nv MakeNv(std::string_view name, std::string_view value, uint8_t flags) {
-  return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
-                    value.size(), flags};
-}
-
-}  // namespace
 
 void BuildHeaderBlock(const Request& request, std::string_view authority,
                       absl::Span<const std::string> never_indexed, HeaderBlock& out) {
@@ -23,10 +14,10 @@ void BuildHeaderBlock(const Request& request, std::string_view authority,
   // Reserved up front: the views into `storage` must not move.
   out.storage.reserve(request.headers.size() + 1);
   out.nv.reserve(request.headers.size() + 5);
-  out.nv.push_back(MakeNv(":method", request.method, NGHTTP2_NV_FLAG_NONE));
-  out.nv.push_back(MakeNv(":scheme", "https", NGHTTP2_NV_FLAG_NONE));
-  out.nv.push_back(MakeNv(":authority", authority, NGHTTP2_NV_FLAG_NONE));
-  out.nv.push_back(MakeNv(":path", request.path, NGHTTP2_NV_FLAG_NONE));
+  out.nv.push_back(MakeNv(":method", request.method));
+  out.nv.push_back(MakeNv(":scheme", "https"));
+  out.nv.push_back(MakeNv(":authority", authority));
+  out.nv.push_back(MakeNv(":path", request.path));
   bool has_length = false;
   for (const auto& [name, value] : request.headers) {
     std::string_view n = name;
@@ -43,7 +34,7 @@ void BuildHeaderBlock(const Request& request, std::string_view authority,
     const std::to_chars_result printed =
         std::to_chars(length, length + sizeof length, request.body.size());
     const std::string& value = out.storage.emplace_back(length, printed.ptr);
-    out.nv.push_back(MakeNv("content-length", value, NGHTTP2_NV_FLAG_NONE));
+    out.nv.push_back(MakeNv("content-length", value));
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
-// The header block of a request as nghttp2_submit_request takes it. Private to libs/http2.
+// Header fields as nghttp2 takes them: one field, and a request's whole block. Private to
+// libs/http2.
 
 #include <nghttp2/nghttp2.h>
 
@@ -13,6 +14,14 @@
 #include "ntf/http2/message.h"
 
 namespace ntf::http2::internal {
+
+// A header field pointing at `name` and `value` (nghttp2 copies them when it submits).
+inline nghttp2_nv MakeNv(std::string_view name, std::string_view value,
+                         uint8_t flags = NGHTTP2_NV_FLAG_NONE) {
+  return nghttp2_nv{reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                    reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                    value.size(), flags};
+}
 
 struct HeaderBlock {
   std::vector<std::string> storage;  // lowercased names and the content-length value
