@@ -28,12 +28,8 @@ namespace ntf::http2 {
 namespace {
 
 using internal::ClientConnection;
+using internal::ToChrono;
 using Clock = std::chrono::steady_clock;
-
-std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
-  return std::chrono::duration_cast<Clock::duration>(
-      absl::ToChronoNanoseconds(std::max(d, absl::ZeroDuration())));
-}
 
 bool IsFinite(absl::Duration d) { return d < absl::Hours(24 * 365); }
 

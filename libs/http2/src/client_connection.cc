@@ -28,11 +28,6 @@ constexpr uint32_t kRotateAtStreamId = (1u << 31) - (1u << 20);
 
 auto Redirect(asio::error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
 
-std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
-  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      absl::ToChronoNanoseconds(std::max(d, absl::ZeroDuration())));
-}
-
 bool Enabled(absl::Duration d) { return d > absl::ZeroDuration() && d < absl::Hours(24 * 365); }
 
 }  // namespace

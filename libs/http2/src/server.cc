@@ -28,14 +28,6 @@
 
 namespace ntf::http2 {
 namespace internal {
-namespace {
-
-std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
-  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      absl::ToChronoNanoseconds(std::max(d, absl::ZeroDuration())));
-}
-
-}  // namespace
 
 class ServerSession;
 

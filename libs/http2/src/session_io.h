@@ -15,8 +15,10 @@
 #include <nghttp2/nghttp2.h>
 #include <openssl/types.h>
 
+#include <algorithm>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -25,9 +27,16 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "ntf/common/clock.h"
 #include "ntf/crypto/socket_bio.h"
 
 namespace ntf::http2::internal {
+
+// `d` for an Asio steady timer; a negative duration is zero.
+inline std::chrono::steady_clock::duration ToChrono(absl::Duration d) {
+  return common::ToSteadyDuration(std::max(d, absl::ZeroDuration()));
+}
 
 using Tcp = asio::ip::tcp;
 
