@@ -199,18 +199,21 @@ bool Dispatcher::Routing::OnlyFullLanes() const {
 
 bool Dispatcher::ShouldWaitForLanes() const {
   if (!last_read_only_waited_) return false;  // some lane with room is getting jobs: read on
-  bool parked = false;
-  for (const auto& [lane, jobs] : parked_) parked = parked || !jobs.empty();
-  if (!parked) return false;
+  if (!AnyParked()) return false;
   const common::Clock::SteadyTimePoint now = clock_.SteadyNow();
   return now - last_parked_progress_ < common::ToSteadyDuration(options_.lane_stall) &&
          now - last_read_at_ < common::ToSteadyDuration(options_.max_read_pause);
 }
 
-bool Dispatcher::Backlogged() const {
+bool Dispatcher::AnyParked() const {
   for (const auto& [lane, parked] : parked_) {
     if (!parked.empty()) return true;
   }
+  return false;
+}
+
+bool Dispatcher::Backlogged() const {
+  if (AnyParked()) return true;
   for (const auto& [lane, queue] : refused_) {
     if (!queue.empty()) return true;
   }

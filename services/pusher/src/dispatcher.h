@@ -125,7 +125,8 @@ class Dispatcher {
   // Takes back refused entries (oldest first) for lanes with room and nothing parked, and
   // processes them. Returns whether it took any.
   bool Refetch();
-  // Whether jobs wait for a lane (parked or refused).
+  // Whether jobs wait for a lane: parked (AnyParked), or parked or refused (Backlogged).
+  bool AnyParked() const;
   bool Backlogged() const;
   // Whether the next read should wait: the last read fed only full lanes (OnlyFullLanes), that
   // lane is still working off its parked jobs (took one within lane_stall), and the last read
