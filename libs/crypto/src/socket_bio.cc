@@ -12,14 +12,19 @@ namespace {
 
 SocketBioState* StateOf(BIO* bio) { return static_cast<SocketBioState*>(BIO_get_data(bio)); }
 
-int SocketRead(BIO* bio, char* out, size_t len, size_t* read) {
+// The start of a read or write: clears the retry flags and the count, and returns the BIO's
+// state, or null (last_errno EBADF) when it has no descriptor.
+SocketBioState* Begin(BIO* bio, size_t* count) {
   BIO_clear_retry_flags(bio);
-  *read = 0;
+  *count = 0;
   SocketBioState* s = StateOf(bio);
-  if (s == nullptr || s->fd < 0) {
-    if (s != nullptr) s->last_errno = EBADF;
-    return 0;
-  }
+  if (s != nullptr && s->fd < 0) s->last_errno = EBADF;
+  return s != nullptr && s->fd >= 0 ? s : nullptr;
+}
+
+int SocketRead(BIO* bio, char* out, size_t len, size_t* read) {
+  SocketBioState* s = Begin(bio, read);
+  if (s == nullptr) return 0;
   ssize_t n;
   do {
     n = ::recv(s->fd, out, len, 0);
@@ -38,13 +43,8 @@ int SocketRead(BIO* bio, char* out, size_t len, size_t* read) {
 }
 
 int SocketWrite(BIO* bio, const char* in, size_t len, size_t* written) {
-  BIO_clear_retry_flags(bio);
-  *written = 0;
-  SocketBioState* s = StateOf(bio);
-  if (s == nullptr || s->fd < 0) {
-    if (s != nullptr) s->last_errno = EBADF;
-    return 0;
-  }
+  SocketBioState* s = Begin(bio, written);
+  if (s == nullptr) return 0;
   ssize_t n;
   do {
     // MSG_NOSIGNAL: a peer that reset the connection must give EPIPE, not kill the process.
