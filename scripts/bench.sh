@@ -116,7 +116,9 @@ fi
 #   H2LOAD_RUNS and BACKLOG_RUNS (default 3: the ceiling and the backlog figure are best-of),
 #   FAKE_APNS_LEAN (default 1: ntf-fake-apns --lean, JWT verified once per distinct token; 0: the
 #   full FakeApns of the tests, itself the bottleneck at ~2,500 requests/s),
-#   PUSHER_LD_PRELOAD (LD_PRELOAD for the pusher alone, e.g. another malloc), PUSHER_PERF (below);
+#   PUSHER_LD_PRELOAD (LD_PRELOAD for the pusher alone, e.g. another malloc), PUSHER_PERF (below),
+#   BACKLOG_WRAPPER (a command the backlog runs' pushers start under, e.g. valgrind: see
+#   tests/bench/pusher_service_callgrind.sh);
 #   NTF_PUSHER_* variables (e.g. NTF_PUSHER_STREAM_READ_BATCH) reach the pusher's configuration
 P=$RUN/pusher
 rm -rf "$P"; mkdir -p "$P"
@@ -128,7 +130,7 @@ grep -q "fake-apns ready" "$P/fake.out" || { cat "$P/fake.err"; exit 1; }
 ORIGIN=$(sed -n 's/.* origin=\([^ ]*\).*/\1/p' "$P/fake.out")
 
 # start_pusher SUFFIX: one ntf-pusher on the fake (output in $P/pusher$SUFFIX.{out,err}); sets
-# PUSHER_PID. WAIT_READY=0 returns at once.
+# PUSHER_PID. WAIT_READY=0 returns at once; WRAPPER is a command to start it under.
 start_pusher() {
   NTF_PUSHER_DATABASE_URL=$NTF_DATABASE_URL NTF_PUSHER_REDIS_URL=$NTF_REDIS_URL \
   NTF_PUSHER_DATABASE_SECRET_KEY_FILE=$RUN/etc/server_secret.key \
@@ -137,7 +139,7 @@ start_pusher() {
   NTF_PUSHER_APNS_SANDBOX_URL=$ORIGIN NTF_PUSHER_APNS_TEST_URL=$ORIGIN \
   NTF_PUSHER_APNS_CA_FILE=$P/apns_ca.pem NTF_PUSHER_ADMIN_PORT=0 NTF_PUSHER_CRON_ENABLED=false \
   NTF_PUSHER_LOG_LEVEL=warn LD_PRELOAD=${PUSHER_LD_PRELOAD:-} \
-    "$BIN/services/pusher/ntf-pusher" > "$P/pusher$1.out" 2> "$P/pusher$1.err" &
+    ${WRAPPER:-} "$BIN/services/pusher/ntf-pusher" > "$P/pusher$1.out" 2> "$P/pusher$1.err" &
   PUSHER_PID=$!
   [[ ${WAIT_READY:-1} == 0 ]] && return 0
   for _ in $(seq 100); do grep -q "ntf-pusher ready" "$P/pusher$1.out" && break; sleep 0.1; done
@@ -225,7 +227,7 @@ for run in $(seq "${BACKLOG_RUNS:-3}"); do
   fake0=$(ticks "$FAKE_PID"); pg0=$(ticks_of_tree "$NTF_PG_PID"); redis0=$(ticks "$NTF_REDIS_PID")
   fakesys0=$(switches "$FAKE_PID"); m0=$(machine_ticks)
   redis_calls > "$P/redis2"; t0=$(date +%s.%N)
-  WAIT_READY=0 start_pusher "-backlog"
+  WRAPPER=${BACKLOG_WRAPPER:-} WAIT_READY=0 start_pusher "-backlog"
   wait "$DRAIN_PID" || true; DRAIN_PID=
   t1=$(date +%s.%N); pusher1=$(ticks "$PUSHER_PID"); fake1=$(ticks "$FAKE_PID"); m1=$(machine_ticks)
   pushersys1=$(switches "$PUSHER_PID"); fakesys1=$(switches "$FAKE_PID")

@@ -100,7 +100,7 @@ absl::StatusOr<std::vector<StreamEntry>> HiredisStreamClient::ReadGroup(
   absl::StatusOr<Reply> reply = Call(*connection_, XreadgroupArgs(stream, group, consumer, read),
                                      options, "read_group", read.block);
   if (!reply.ok()) return reply.status();
-  return ParseReadGroupReply(*reply);
+  return ParseReadGroupReply(*std::move(reply));
 }
 
 absl::StatusOr<int64_t> HiredisStreamClient::Ack(std::string_view stream, std::string_view group,
@@ -120,7 +120,7 @@ absl::StatusOr<AutoClaimResult> HiredisStreamClient::AutoClaim(
       Call(*connection_, XautoclaimArgs(stream, group, consumer, min_idle, start, count), options,
            "auto_claim");
   if (!reply.ok()) return reply.status();
-  return ParseAutoClaimReply(*reply);
+  return ParseAutoClaimReply(*std::move(reply));
 }
 
 absl::StatusOr<PendingSummary> HiredisStreamClient::Pending(std::string_view stream,

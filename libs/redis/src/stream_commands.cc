@@ -29,17 +29,25 @@ bool AsInt(const Reply& r, int64_t* out) {
   return r.is_string() && absl::SimpleAtoi(r.str, out);
 }
 
-absl::StatusOr<StreamEntry> ParseEntry(const Reply& r) {
+// Moves the string out of `r` (replies are parsed once; per entry this saves a copy of the id
+// and of every field name and value).
+bool TakeString(Reply& r, std::string* out) {
+  if (r.type != Reply::Type::kString && r.type != Reply::Type::kStatus) return false;
+  *out = std::move(r.str);
+  return true;
+}
+
+absl::StatusOr<StreamEntry> ParseEntry(Reply& r) {
   if (!r.is_array() || r.elements.size() != 2) return Malformed("stream entry");
   StreamEntry entry;
-  if (!AsString(r.elements[0], &entry.id)) return Malformed("stream entry id");
-  const Reply& fields = r.elements[1];
+  if (!TakeString(r.elements[0], &entry.id)) return Malformed("stream entry id");
+  Reply& fields = r.elements[1];
   if (fields.is_nil()) return entry;  // pending, but deleted from the stream
   if (!fields.is_array() || fields.elements.size() % 2 != 0) return Malformed("entry fields");
   entry.fields.reserve(fields.elements.size() / 2);
   for (size_t i = 0; i < fields.elements.size(); i += 2) {
     std::string name, value;
-    if (!AsString(fields.elements[i], &name) || !AsString(fields.elements[i + 1], &value)) {
+    if (!TakeString(fields.elements[i], &name) || !TakeString(fields.elements[i + 1], &value)) {
       return Malformed("entry field");
     }
     entry.fields.emplace_back(std::move(name), std::move(value));
@@ -159,12 +167,12 @@ std::vector<std::string> XpendingArgs(std::string_view stream, std::string_view 
   return argv;
 }
 
-absl::StatusOr<std::vector<StreamEntry>> ParseEntries(const Reply& reply) {
+absl::StatusOr<std::vector<StreamEntry>> ParseEntries(Reply reply) {
   std::vector<StreamEntry> entries;
   if (reply.is_nil()) return entries;
   if (!reply.is_array()) return Malformed("entry list");
   entries.reserve(reply.elements.size());
-  for (const Reply& element : reply.elements) {
+  for (Reply& element : reply.elements) {
     if (element.is_nil()) continue;  // Redis 6.2 XAUTOCLAIM: claimed id whose entry is gone
     absl::StatusOr<StreamEntry> entry = ParseEntry(element);
     if (!entry.ok()) return entry.status();
@@ -173,20 +181,20 @@ absl::StatusOr<std::vector<StreamEntry>> ParseEntries(const Reply& reply) {
   return entries;
 }
 
-absl::StatusOr<std::vector<StreamEntry>> ParseReadGroupReply(const Reply& reply) {
+absl::StatusOr<std::vector<StreamEntry>> ParseReadGroupReply(Reply reply) {
   if (reply.is_nil()) return std::vector<StreamEntry>();
   if (!reply.is_array()) return Malformed("XREADGROUP reply");
   if (reply.elements.empty()) return std::vector<StreamEntry>();
-  const Reply& stream = reply.elements[0];
+  Reply& stream = reply.elements[0];
   if (!stream.is_array() || stream.elements.size() != 2) return Malformed("XREADGROUP stream");
-  return ParseEntries(stream.elements[1]);
+  return ParseEntries(std::move(stream.elements[1]));
 }
 
-absl::StatusOr<AutoClaimResult> ParseAutoClaimReply(const Reply& reply) {
+absl::StatusOr<AutoClaimResult> ParseAutoClaimReply(Reply reply) {
   if (!reply.is_array() || reply.elements.size() < 2) return Malformed("XAUTOCLAIM reply");
   AutoClaimResult result;
   if (!AsString(reply.elements[0], &result.next_cursor)) return Malformed("XAUTOCLAIM cursor");
-  absl::StatusOr<std::vector<StreamEntry>> entries = ParseEntries(reply.elements[1]);
+  absl::StatusOr<std::vector<StreamEntry>> entries = ParseEntries(std::move(reply.elements[1]));
   if (!entries.ok()) return entries.status();
   result.entries = *std::move(entries);
   if (reply.elements.size() >= 3) {

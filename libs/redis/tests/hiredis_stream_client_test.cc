@@ -211,6 +211,61 @@ TEST_F(HiredisStreamClientTest, ErrorRepliesCarryTheServerMessage) {
   EXPECT_TRUE(admin_->Ping(CommandOptions{}).ok());
 }
 
+// hiredis builds replies straight into Reply (connection.cc): every RESP2 shape, nesting,
+// binary strings and a reply larger than one socket read arrive intact, in pipeline order.
+TEST_F(HiredisStreamClientTest, RepliesOfEveryShapeArriveIntact) {
+  ConnectionOptions options;
+  options.url = url_;
+  absl::StatusOr<std::unique_ptr<Connection>> connection = Connection::Create(std::move(options));
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  const std::string binary("a\0b\r\nc", 6);
+  std::vector<std::string> push = {"RPUSH", prefix_ + "big"};
+  for (int i = 0; i < 20000; ++i) push.push_back(absl::StrCat("element-", i));
+  absl::StatusOr<std::vector<Reply>> replies =
+      (*connection)
+          ->Pipeline({{"SET", prefix_ + "bin", binary},
+                      {"GET", prefix_ + "bin"},
+                      {"GET", prefix_ + "missing"},
+                      {"INCRBY", prefix_ + "n", "-7"},
+                      {"NOSUCHCOMMAND"},
+                      {"EVAL", "return {1, {'a', {}}, false, {err = 'E boom'}}", "0"},
+                      push,
+                      {"LRANGE", prefix_ + "big", "0", "-1"},
+                      {"LRANGE", prefix_ + "missing", "0", "-1"}},
+                     CommandOptions{});
+  ASSERT_TRUE(replies.ok()) << replies.status();
+  ASSERT_EQ(replies->size(), 9u);
+  const std::vector<Reply>& r = *replies;
+  EXPECT_EQ(r[0].type, Reply::Type::kStatus);
+  EXPECT_EQ(r[0].str, "OK");
+  EXPECT_TRUE(r[1].is_string());
+  EXPECT_EQ(r[1].str, binary);
+  EXPECT_TRUE(r[2].is_nil());
+  EXPECT_TRUE(r[3].is_integer());
+  EXPECT_EQ(r[3].integer, -7);
+  EXPECT_TRUE(r[4].is_error());
+  EXPECT_THAT(r[4].str, HasSubstr("unknown command"));
+  // [1, ["a", []], nil, error] (Lua false is a nil bulk; a table with `err` an error reply)
+  ASSERT_TRUE(r[5].is_array());
+  ASSERT_EQ(r[5].elements.size(), 4u);
+  EXPECT_EQ(r[5].elements[0].integer, 1);
+  ASSERT_TRUE(r[5].elements[1].is_array());
+  ASSERT_EQ(r[5].elements[1].elements.size(), 2u);
+  EXPECT_EQ(r[5].elements[1].elements[0].str, "a");
+  EXPECT_TRUE(r[5].elements[1].elements[1].is_array());
+  EXPECT_TRUE(r[5].elements[1].elements[1].elements.empty());
+  EXPECT_TRUE(r[5].elements[2].is_nil());
+  EXPECT_TRUE(r[5].elements[3].is_error());
+  EXPECT_EQ(r[5].elements[3].str, "E boom");
+  EXPECT_EQ(r[6].integer, 20000);
+  ASSERT_TRUE(r[7].is_array());
+  ASSERT_EQ(r[7].elements.size(), 20000u);
+  EXPECT_EQ(r[7].elements[0].str, "element-0");
+  EXPECT_EQ(r[7].elements[19999].str, "element-19999");
+  EXPECT_TRUE(r[8].is_array());
+  EXPECT_TRUE(r[8].elements.empty());
+}
+
 TEST_F(HiredisStreamClientTest, DeadLetterOnWrongTypeReportsTheFailingCommand) {
   ASSERT_TRUE(admin_->Command({"SET", prefix_ + "str", "x"}, CommandOptions{}).ok());
   absl::StatusOr<std::string> id = admin_->DeadLetter(prefix_ + "s", "g", "1-0", prefix_ + "str",

@@ -157,7 +157,7 @@ absl::StatusOr<std::vector<JobEntry>> RedisJobStream::Reclaim(absl::Span<const s
   for (const auto& [parsed, id] : sorted) argv.emplace_back(id);
   absl::StatusOr<redis::Reply> reply = client_->Command(argv, options_);
   if (!reply.ok()) return reply.status();
-  absl::StatusOr<std::vector<redis::StreamEntry>> entries = redis::ParseEntries(*reply);
+  absl::StatusOr<std::vector<redis::StreamEntry>> entries = redis::ParseEntries(*std::move(reply));
   if (!entries.ok()) return entries.status();
   std::vector<JobEntry> out = ToJobEntries(*std::move(entries), 2);
   if (absl::Status s = FillDeliveries(out); !s.ok()) return s;

@@ -300,7 +300,7 @@ std::vector<redis::StreamEntry> PusherTestEnv::DeadEntries() {
   absl::StatusOr<redis::Reply> reply = redis_->Command({"XRANGE", dead_stream_, "-", "+"}, {});
   std::vector<redis::StreamEntry> out;
   if (!reply.ok()) return out;
-  absl::StatusOr<std::vector<redis::StreamEntry>> entries = redis::ParseEntries(*reply);
+  absl::StatusOr<std::vector<redis::StreamEntry>> entries = redis::ParseEntries(*std::move(reply));
   return entries.ok() ? *entries : out;
 }
 

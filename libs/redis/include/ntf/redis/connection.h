@@ -82,6 +82,9 @@ class Connection {
   const ConnectionOptions options_;
   const RedisAddress address_;
   redisContext* ctx_ = nullptr;
+  // The socket timeout last given to ctx_ (redisSetTimeout is two setsockopt calls: only when
+  // it changes). Zero: none yet on this context.
+  absl::Duration socket_timeout_ = absl::ZeroDuration();
   std::atomic<bool> healthy_{true};
   absl::Time next_attempt_ = absl::InfinitePast();
   absl::Duration backoff_ = absl::ZeroDuration();

@@ -45,12 +45,14 @@ std::vector<std::string> XpendingArgs(std::string_view stream, std::string_view 
                                       const PendingQuery& query);
 
 // ---- reply parsers (Internal on an unexpected shape) ----
+// The entry parsers take the reply by value and move its strings into the entries: pass an
+// rvalue (std::move) to parse without copying.
 // [[id, [f, v, ...] | nil], ...]
-absl::StatusOr<std::vector<StreamEntry>> ParseEntries(const Reply& reply);
+absl::StatusOr<std::vector<StreamEntry>> ParseEntries(Reply reply);
 // nil | [[stream, entries]]: the entries of the (only) stream.
-absl::StatusOr<std::vector<StreamEntry>> ParseReadGroupReply(const Reply& reply);
+absl::StatusOr<std::vector<StreamEntry>> ParseReadGroupReply(Reply reply);
 // [cursor, entries, deleted ids (Redis >= 7)]
-absl::StatusOr<AutoClaimResult> ParseAutoClaimReply(const Reply& reply);
+absl::StatusOr<AutoClaimResult> ParseAutoClaimReply(Reply reply);
 // [count, min | nil, max | nil, [[consumer, "n"], ...] | nil]
 absl::StatusOr<PendingSummary> ParsePendingSummary(const Reply& reply);
 // [[id, consumer, idle ms, deliveries], ...]
