@@ -7,14 +7,20 @@
 # do not depend on what else the machine runs, unlike the rates of bench.sh (±15 % here).
 # Threads are named by the function that started them, numbered in order of creation
 # (JobWorker::Start#1 and #2 are the APNs lane's sender and completer).
-# Knobs: N1 (default 5000), N2 (default 15000), TOKENS (default 1000), BENCH_BUILD_DIR.
+# Knobs: N1 (default 5000), N2 (default 15000), TOKENS (default 1000), BENCH_BUILD_DIR, KEEP (a
+# directory to keep the callgrind files in, for callgrind_annotate).
 # Takes ~2 minutes (the pusher runs ~50x slower under callgrind).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 N1=${N1:-5000}
 N2=${N2:-15000}
-OUT=$(mktemp -d)
-trap 'rm -rf "$OUT"' EXIT
+if [[ -n ${KEEP:-} ]]; then
+  OUT=$KEEP
+  mkdir -p "$OUT"
+else
+  OUT=$(mktemp -d)
+  trap 'rm -rf "$OUT"' EXIT
+fi
 
 for n in "$N1" "$N2"; do
   BACKLOG_WRAPPER="valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file=$OUT/$n.%p" \

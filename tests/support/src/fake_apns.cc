@@ -4,6 +4,7 @@
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 
 #include <fstream>
@@ -122,6 +123,23 @@ absl::StatusOr<std::pair<std::string, std::string>> GenerateKeyPair(int rsa_bits
     return absl::InternalError("PEM write");
   }
   return std::make_pair(BioString(priv.get()), BioString(pub.get()));
+}
+
+std::string AnswerApnsId(std::string_view request_apns_id) {
+  if (!request_apns_id.empty()) return std::string(request_apns_id);
+  uint8_t uuid[16];
+  if (RAND_bytes(uuid, sizeof uuid) != 1) std::abort();
+  uuid[6] = static_cast<uint8_t>((uuid[6] & 0x0f) | 0x40);  // version 4
+  uuid[8] = static_cast<uint8_t>((uuid[8] & 0x3f) | 0x80);  // variant 10xx
+  constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  id.reserve(36);
+  for (size_t i = 0; i < sizeof uuid; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) id.push_back('-');
+    id.push_back(kHex[uuid[i] >> 4]);
+    id.push_back(kHex[uuid[i] & 15]);
+  }
+  return id;
 }
 
 }  // namespace fake_internal
@@ -340,12 +358,14 @@ void FakeApns::Handle(const http2::Request& request, http2::Responder responder)
   record.headers = request.headers;
   record.body = request.body;
   record.received_at = absl::Now();
+  const std::string apns_id = record.Header("apns-id");
   constexpr absl::string_view kPrefix = "/3/device/";
   if (request.method != "POST" || !absl::StartsWith(request.path, kPrefix)) {
     record.answered = request.method != "POST" ? 405 : 404;
     record.answered_reason = request.method != "POST" ? "MethodNotAllowed" : "BadPath";
     Record(record);
-    responder.Respond(JsonResponse(record.answered, {{"reason", record.answered_reason}}));
+    responder.Respond(JsonResponse(record.answered, {{"reason", record.answered_reason}},
+                                   {{"apns-id", fake_internal::AnswerApnsId(apns_id)}}));
     return;
   }
   record.device_token = request.path.substr(kPrefix.size());
@@ -367,7 +387,8 @@ void FakeApns::Handle(const http2::Request& request, http2::Responder responder)
     record.answered = status;
     record.answered_reason = reason;
     Record(record);
-    responder.Respond(JsonResponse(status, {{"reason", reason}}));
+    responder.Respond(JsonResponse(status, {{"reason", reason}},
+                                   {{"apns-id", fake_internal::AnswerApnsId(apns_id)}}));
     return;
   }
   const std::optional<FakeAnswer> scripted = RecordNextAnswer(record, responder);
@@ -375,8 +396,7 @@ void FakeApns::Handle(const http2::Request& request, http2::Responder responder)
   const FakeAnswer& answer = *scripted;
   http2::Headers headers;
   if (!answer.retry_after.empty()) headers.emplace_back("retry-after", answer.retry_after);
-  const std::string apns_id = record.Header("apns-id");
-  if (!apns_id.empty()) headers.emplace_back("apns-id", apns_id);
+  headers.emplace_back("apns-id", fake_internal::AnswerApnsId(apns_id));
   http2::Response response;
   if (answer.status == 200) {
     response.status = 200;

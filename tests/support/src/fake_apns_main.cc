@@ -116,7 +116,8 @@ class LeanApns {
     }
     ntf::http2::Response response;
     response.status = record.status;
-    if (!record.apns_id.empty()) response.headers.emplace_back("apns-id", record.apns_id);
+    response.headers.emplace_back("apns-id",
+                                  ntf::testing::fake_internal::AnswerApnsId(record.apns_id));
     if (record.status != 200) {
       response.headers.emplace_back("content-type", "application/json");
       response.body = absl::StrCat("{\"reason\":\"", reason, "\"}");

@@ -9,6 +9,7 @@
 //   wrong topic       -> 400 BadTopic;  no push type -> 400 InvalidPushType
 //   body > 4096 bytes -> 413 PayloadTooLarge
 //   otherwise the scripted answer for that device token, or the default answer (200).
+//   Every answer carries apns-id: the request's, or a new UUID when it had none (as APNs).
 //
 // Every request is recorded (headers, body, what was answered). The control methods act on
 // the next request; all are thread-safe. In-process use: tests; the ntf-fake-apns binary
@@ -176,6 +177,9 @@ bool VerifyJws(std::string_view alg, std::string_view public_key_pem,
                std::string_view signing_input, std::string_view signature);
 // A fresh key pair as PEM: {PKCS#8 private, SPKI public}. `rsa_bits` 0: EC P-256.
 absl::StatusOr<std::pair<std::string, std::string>> GenerateKeyPair(int rsa_bits);
+// The apns-id of an APNs answer: the request's `apns-id`, or, when it sent none, a new random
+// (version 4) UUID in lowercase 8-4-4-4-12 form, as APNs does.
+std::string AnswerApnsId(std::string_view request_apns_id);
 }  // namespace fake_internal
 
 }  // namespace ntf::testing
