@@ -37,4 +37,11 @@ struct HeaderBlock {
 void BuildHeaderBlock(const Request& request, std::string_view authority,
                       absl::Span<const std::string> never_indexed, HeaderBlock& out);
 
+// A response's block, the same way: :status, the headers with lowercase names (those in
+// `never_indexed` as never-indexed literals: a fake APNs' apns-id, new on every answer), then
+// content-length unless given or the body is empty. `out.nv` points into `response` and
+// `out.storage`.
+void BuildResponseHeaderBlock(const Response& response, absl::Span<const std::string> never_indexed,
+                              HeaderBlock& out);
+
 }  // namespace ntf::http2::internal

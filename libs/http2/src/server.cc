@@ -18,7 +18,6 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -140,26 +139,12 @@ class ServerSession final : public SessionIo {
     Stream& stream = *it->second;
     stream.answered = true;
     stream.response = std::move(response);
-    const std::string status = std::to_string(stream.response.status);
-    std::vector<std::string> names;
-    names.reserve(stream.response.headers.size());
-    std::vector<nghttp2_nv> nv;
-    nv.reserve(stream.response.headers.size() + 2);
-    nv.push_back(MakeNv(":status", status));
-    bool has_length = false;
-    for (const auto& [name, value] : stream.response.headers) {
-      names.push_back(absl::AsciiStrToLower(name));
-      has_length = has_length || names.back() == "content-length";
-      nv.push_back(MakeNv(names.back(), value));
-    }
-    const std::string length = std::to_string(stream.response.body.size());
-    if (!has_length && !stream.response.body.empty()) {
-      nv.push_back(MakeNv("content-length", length));
-    }
+    HeaderBlock headers;
+    BuildResponseHeaderBlock(stream.response, options_.never_indexed_headers, headers);
     nghttp2_data_provider body;
     body.source.ptr = &stream;
     body.read_callback = &ReadBody;
-    nghttp2_submit_response(session(), stream_id, nv.data(), nv.size(),
+    nghttp2_submit_response(session(), stream_id, headers.nv.data(), headers.nv.size(),
                             stream.response.body.empty() ? nullptr : &body);
     ScheduleFlush();
   }

@@ -63,6 +63,29 @@ TEST(HeaderBlockTest, ConfiguredHeadersAreNeverIndexed) {
   }
 }
 
+TEST(HeaderBlockTest, ResponseBlockHasStatusLowercaseNamesAndNeverIndexedFields) {
+  Response r;
+  r.status = 410;
+  r.headers = {{"Apns-Id", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"},
+               {"content-type", "application/json"}};
+  r.body = R"({"reason":"Unregistered"})";
+  HeaderBlock block;
+  const std::vector<std::string> never = {"apns-id"};
+  BuildResponseHeaderBlock(r, never, block);
+  EXPECT_EQ(Fields(block),
+            (std::vector<Field>{{":status", "410", false},
+                                {"apns-id", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", true},
+                                {"content-type", "application/json", false},
+                                {"content-length", "25", false}}));
+  r.body.clear();
+  r.status = 200;
+  BuildResponseHeaderBlock(r, {}, block);  // reused: starts over; no body, no length
+  EXPECT_EQ(Fields(block),
+            (std::vector<Field>{{":status", "200", false},
+                                {"apns-id", "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0", false},
+                                {"content-type", "application/json", false}}));
+}
+
 TEST(HeaderBlockTest, GivenContentLengthIsKeptAndAnEmptyBodyGetsNone) {
   Request r = ApnsLikeRequest();
   r.headers.emplace_back("Content-Length", "4017");

@@ -69,6 +69,7 @@ class LeanApns {
     options.certificate_chain_pem = pki->server_certificate_pem;
     options.private_key_pem = pki->server_private_key_pem;
     options.max_concurrent_streams = 1000;
+    options.never_indexed_headers = ntf::testing::fake_internal::ApnsAnswerNeverIndexed();
     absl::StatusOr<std::unique_ptr<ntf::http2::Http2Server>> server =
         ntf::http2::Http2Server::Create(
             std::move(options),

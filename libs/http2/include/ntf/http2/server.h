@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -70,6 +71,9 @@ struct ServerOptions {
   int64_t max_request_body_bytes = 64 << 20;
   // From TCP accept to the end of the TLS handshake.
   absl::Duration handshake_timeout = absl::Seconds(10);
+  // Response headers (lowercase names) sent as HPACK "never indexed" literals: values new on
+  // every response (a fake APNs' apns-id) would only churn both ends' dynamic tables.
+  std::vector<std::string> never_indexed_headers = {};
 };
 
 // Counters for test assertions; a snapshot, readable from any thread.

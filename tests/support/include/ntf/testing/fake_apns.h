@@ -118,7 +118,10 @@ class FakeProviderBase {
   void Stop();
 
  protected:
-  absl::Status StartServer(const std::string& host, uint16_t port, uint32_t max_streams);
+  // `never_indexed`: response headers sent as HPACK never-indexed literals
+  // (ServerOptions::never_indexed_headers).
+  absl::Status StartServer(const std::string& host, uint16_t port, uint32_t max_streams,
+                           std::vector<std::string> never_indexed = {});
   // Handles one request (on the server's I/O thread).
   virtual void Handle(const http2::Request& request, http2::Responder responder) = 0;
   // The answer for `device_token` (scripted or default).
@@ -177,6 +180,9 @@ bool VerifyJws(std::string_view alg, std::string_view public_key_pem,
                std::string_view signing_input, std::string_view signature);
 // A fresh key pair as PEM: {PKCS#8 private, SPKI public}. `rsa_bits` 0: EC P-256.
 absl::StatusOr<std::pair<std::string, std::string>> GenerateKeyPair(int rsa_bits);
+// Response headers of a fake APNs that are new on every answer (apns-id): never HPACK-indexed,
+// so they do not churn the tables of the fake and its client.
+std::vector<std::string> ApnsAnswerNeverIndexed();
 // The apns-id of an APNs answer: the request's `apns-id`, or, when it sent none, a new random
 // (version 4) UUID in lowercase 8-4-4-4-12 form, as APNs does.
 std::string AnswerApnsId(std::string_view request_apns_id);
