@@ -122,13 +122,14 @@ std::vector<pusher::Delivery> MakeDeliveries() {
     d.job.job_id = wire::Base64UrlEncode(crypto::RandomBytes(16));
     d.job.enqueued_at = now;
     const std::string device = wire::HexEncode(crypto::RandomBytes(32));
-    d.target = pusher::PushTarget{.token_id = crypto::RandomBytes(24),
-                                  .device = {.provider = wire::PushProvider::kApnsProd,
-                                             .token = wire::Bytes(device.begin(), device.end())},
-                                  .dh_secret = crypto::RandomBytes(32),
-                                  .reg_code = crypto::RandomBytes(32),
-                                  .status = {.state = wire::TokenState::kActive},
-                                  .registered_at = now};
+    d.target = std::make_shared<const pusher::PushTarget>(
+        pusher::PushTarget{.token_id = crypto::RandomBytes(24),
+                           .device = {.provider = wire::PushProvider::kApnsProd,
+                                      .token = wire::Bytes(device.begin(), device.end())},
+                           .dh_secret = crypto::RandomBytes(32),
+                           .reg_code = crypto::RandomBytes(32),
+                           .status = {.state = wire::TokenState::kActive},
+                           .registered_at = now});
   }
   return out;
 }

@@ -7,7 +7,7 @@ namespace ntf::pusher {
 
 absl::StatusOr<LoadedTargets> CachingPushStore::Load(absl::Span<const wire::Bytes> token_ids,
                                                      absl::Span<const int64_t> notification_ids) {
-  std::vector<PushTarget> found;
+  std::vector<PushTargetPtr> found;
   std::vector<wire::Bytes> missing;
   cache_.Lookup(token_ids, found, missing);
   metrics_.TokenCacheLookups(static_cast<int64_t>(found.size()),

@@ -383,8 +383,8 @@ Dispatcher::Routing Dispatcher::Process(std::vector<JobEntry> entries) {
     Backoff();
     loaded = store_.Load(token_ids, notification_ids);
   }
-  absl::flat_hash_map<std::string_view, const PushTarget*> targets;  // views into `loaded`
-  for (const PushTarget& t : loaded->tokens) targets[wire::AsStringView(t.token_id)] = &t;
+  absl::flat_hash_map<std::string_view, const PushTargetPtr*> targets;  // views into `loaded`
+  for (const PushTargetPtr& t : loaded->tokens) targets[wire::AsStringView(t->token_id)] = &t;
   absl::flat_hash_map<int64_t, const OutboxNotification*> rows;
   for (const OutboxNotification& n : loaded->notifications) rows[n.notification_id] = &n;
 
@@ -398,7 +398,7 @@ Dispatcher::Routing Dispatcher::Process(std::vector<JobEntry> entries) {
     if (target == targets.end()) {
       d->skip = SkipReason::kTokenGone;
     } else {
-      d->target = *target->second;
+      d->target = *target->second;  // shared, not copied
       if (d->job.kind == PushKind::kMessage) {
         for (int64_t id : d->job.notification_ids) {
           auto row = rows.find(id);

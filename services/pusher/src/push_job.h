@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,10 @@ struct PushTarget {
   absl::Time registered_at = absl::UnixEpoch();
 };
 
+// Token rows are shared, never copied: loaded once, then held by the token cache and by every
+// job for the token (a copy was five allocations per job).
+using PushTargetPtr = std::shared_ptr<const PushTarget>;
+
 // One outbox row with its subscription's SMP server and notifier id.
 struct OutboxNotification {
   int64_t notification_id = 0;
@@ -56,7 +61,7 @@ struct Delivery {
   int64_t deliveries = 1;     // Redis delivery count of the entry
   JobSpec job = {};
   uint32_t attempt = 0;  // this attempt's number: job.attempt + failed attempts in this process
-  std::optional<PushTarget> target = {};
+  PushTargetPtr target = nullptr;
   std::vector<OutboxNotification> notifications = {};  // existing rows only, oldest first
   SkipReason skip = SkipReason::kNone;
   bool auth_refreshed = false;  // a rejected credential was already refreshed for this job

@@ -157,7 +157,7 @@ absl::StatusOr<LoadedTargets> PgPushStore::Load(absl::Span<const wire::Bytes> to
              pg::ExecPrepared(tx, "pusher_load_tokens", kLoadTokens, tokens_param)) {
           absl::StatusOr<PushTarget> target = ReadTarget(row, key);
           if (!target.ok()) return target.status();
-          out.tokens.push_back(*std::move(target));
+          out.tokens.push_back(std::make_shared<const PushTarget>(*std::move(target)));
         }
       }
       if (!notification_ids.empty()) {

@@ -27,7 +27,7 @@
 namespace ntf::pusher {
 
 struct LoadedTargets {
-  std::vector<PushTarget> tokens = {};                 // the tokens that exist
+  std::vector<PushTargetPtr> tokens = {};              // the tokens that exist
   std::vector<OutboxNotification> notifications = {};  // the rows that exist, oldest first
 };
 

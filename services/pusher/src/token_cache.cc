@@ -46,7 +46,7 @@ void TokenCache::Release(uint64_t seq) {
   }
 }
 
-void TokenCache::Lookup(absl::Span<const wire::Bytes> token_ids, std::vector<PushTarget>& found,
+void TokenCache::Lookup(absl::Span<const wire::Bytes> token_ids, std::vector<PushTargetPtr>& found,
                         std::vector<wire::Bytes>& missing) {
   absl::MutexLock lock(&mu_);
   const common::Clock::SteadyTimePoint now = clock_.SteadyNow();
@@ -65,12 +65,12 @@ void TokenCache::Lookup(absl::Span<const wire::Bytes> token_ids, std::vector<Pus
   }
 }
 
-void TokenCache::Insert(const Ticket& ticket, absl::Span<const PushTarget> rows) {
+void TokenCache::Insert(const Ticket& ticket, absl::Span<const PushTargetPtr> rows) {
   absl::MutexLock lock(&mu_);
   if (!enabled_ || ticket.epoch_ != epoch_ || options_.max_entries == 0) return;
   const common::Clock::SteadyTimePoint now = clock_.SteadyNow();
-  for (const PushTarget& row : rows) {
-    std::string key(KeyView(row.token_id));
+  for (const PushTargetPtr& row : rows) {
+    std::string key(KeyView(row->token_id));
     if (auto c = changed_.find(key); c != changed_.end() && c->second > ticket.seq_) continue;
     auto it = entries_.find(key);
     if (it == entries_.end()) {

@@ -63,10 +63,10 @@ class TokenCache {
   Ticket BeginLoad();
 
   // Appends the cached rows of `token_ids` to `found` and the other ids to `missing`.
-  void Lookup(absl::Span<const wire::Bytes> token_ids, std::vector<PushTarget>& found,
+  void Lookup(absl::Span<const wire::Bytes> token_ids, std::vector<PushTargetPtr>& found,
               std::vector<wire::Bytes>& missing);
   // Stores the rows a load returned, except those announced as changed since `ticket`.
-  void Insert(const Ticket& ticket, absl::Span<const PushTarget> rows);
+  void Insert(const Ticket& ticket, absl::Span<const PushTargetPtr> rows);
   // A change of `token_id` was announced (or made by this process).
   void Invalidate(const wire::Bytes& token_id);
   // Disabled: Lookup finds nothing and Insert stores nothing. Either switch forgets every row,
@@ -84,7 +84,7 @@ class TokenCache {
   void CompactOrder() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   struct Entry {
-    PushTarget target;
+    PushTargetPtr target;
     common::Clock::SteadyTimePoint loaded_at;
   };
 

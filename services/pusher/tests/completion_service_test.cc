@@ -1,6 +1,8 @@
 // PlanCompletion / PlanRetry / BuildPushContent and the stream entry codec.
 #include <gtest/gtest.h>
 
+#include <memory>
+
 #include "ntf/crypto/box.h"
 #include "ntf/crypto/primitives.h"
 #include "ntf/wire/encoding.h"
@@ -26,7 +28,8 @@ class CompletionTest : public ::testing::Test {
     d.job.job_id = "job";
     d.job.kind = kind;
     d.attempt = attempt;
-    d.target = PushTarget{.token_id = {1}, .device = {.provider = wire::PushProvider::kApnsProd}};
+    d.target = std::make_shared<const PushTarget>(
+        PushTarget{.token_id = {1}, .device = {.provider = wire::PushProvider::kApnsProd}});
     return d;
   }
   static SendResult Answer(OutcomeKind kind) {
@@ -185,7 +188,8 @@ TEST(PushContentTest, VerificationCarriesTheRegistrationCodeEncrypted) {
   Delivery d;
   d.job.kind = PushKind::kVerification;
   const wire::Bytes secret = crypto::RandomBytes(32);
-  d.target = PushTarget{.dh_secret = secret, .reg_code = wire::Bytes(32, 0xab)};
+  d.target = std::make_shared<const PushTarget>(
+      PushTarget{.dh_secret = secret, .reg_code = wire::Bytes(32, 0xab)});
   absl::StatusOr<PushContent> content = BuildPushContent(d);
   ASSERT_TRUE(content.ok()) << content.status();
   absl::StatusOr<crypto::DhSecret> key = crypto::DhSecret::FromRaw(secret);
@@ -199,7 +203,7 @@ TEST(PushContentTest, MessageCarriesItsNotificationsOldestFirst) {
   Delivery d;
   d.job.kind = PushKind::kMessage;
   const wire::Bytes secret = crypto::RandomBytes(32);
-  d.target = PushTarget{.dh_secret = secret};
+  d.target = std::make_shared<const PushTarget>(PushTarget{.dh_secret = secret});
   for (int i = 0; i < 2; ++i) {
     OutboxNotification n;
     n.notification_id = i + 1;

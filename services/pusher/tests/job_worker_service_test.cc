@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
+#include <memory>
+
 #include "absl/strings/str_cat.h"
 #include "ntf/crypto/primitives.h"
 #include "services/pusher/src/job_worker.h"
@@ -46,12 +48,12 @@ class JobWorkerTest : public ::testing::Test {
     d->job.job_id = "job-" + id;
     d->job.kind = kind;
     d->job.token_id = {1, 2, 3};
-    d->target =
+    d->target = std::make_shared<const PushTarget>(
         PushTarget{.token_id = {1, 2, 3},
                    .device = {.provider = wire::PushProvider::kApnsProd, .token = {'a', 'b'}},
                    .dh_secret = crypto::RandomBytes(32),
                    .reg_code = crypto::RandomBytes(32),
-                   .status = {.state = wire::TokenState::kActive}};
+                   .status = {.state = wire::TokenState::kActive}});
     for (int64_t n : notes) {
       OutboxNotification row;
       row.notification_id = n;
@@ -80,7 +82,9 @@ class JobWorkerTest : public ::testing::Test {
 TEST_F(JobWorkerTest, DeliveredVerificationIsConfirmedThenAcknowledged) {
   Build([](const Delivery&, int) { return Answered(OutcomeKind::kDelivered); });
   auto job = Job(PushKind::kVerification, "1-0");
-  job->target->status = {.state = wire::TokenState::kRegistered};
+  PushTarget registered = *job->target;
+  registered.status = {.state = wire::TokenState::kRegistered};
+  job->target = std::make_shared<const PushTarget>(std::move(registered));
   Offer(std::move(job));
   ASSERT_TRUE(stream_.WaitForAcks(1, absl::Seconds(5)));
   EXPECT_EQ(stream_.acked(), std::vector<std::string>{"1-0"});

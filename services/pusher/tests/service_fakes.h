@@ -200,7 +200,7 @@ class FakePushStore final : public PushStore {
     LoadedTargets out;
     for (const wire::Bytes& id : token_ids) {
       auto it = tokens_.find(Key(id));
-      if (it != tokens_.end()) out.tokens.push_back(it->second);
+      if (it != tokens_.end()) out.tokens.push_back(std::make_shared<const PushTarget>(it->second));
     }
     for (int64_t id : notification_ids) {
       auto it = notifications_.find(id);

@@ -204,7 +204,7 @@ TEST_F(PgPushStoreTest, LoadsTokensAndNotificationsWithTheirQueues) {
       store_->Load({token_.token_id, wire::Bytes{1, 2, 3}}, {n2, n1, 999999});
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   ASSERT_EQ(loaded->tokens.size(), 1u);
-  const PushTarget& t = loaded->tokens[0];
+  const PushTarget& t = *loaded->tokens[0];
   EXPECT_EQ(t.dh_secret, token_.dh_secret);  // unsealed
   EXPECT_EQ(t.reg_code, token_.reg_code);
   EXPECT_EQ(t.device.provider, PushProvider::kApnsProd);
@@ -368,7 +368,7 @@ class TokenCacheListenerTest : public PgPushStoreTest {
     absl::StatusOr<LoadedTargets> loaded = caching_->Load({token.token_id}, {});
     EXPECT_TRUE(loaded.ok()) << loaded.status();
     if (!loaded.ok() || loaded->tokens.empty()) return std::nullopt;
-    return loaded->tokens[0];
+    return *loaded->tokens[0];
   }
   std::string TokenLiteral(const TestToken& token) {
     return absl::StrCat("'\\x", wire::HexEncode(token.token_id), "'");

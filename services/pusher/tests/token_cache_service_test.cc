@@ -15,12 +15,13 @@ namespace {
 
 using testing::FakePushStore;
 
-PushTarget Target(uint8_t id, wire::TokenState state = wire::TokenState::kActive) {
-  return {.token_id = wire::Bytes(24, id),
-          .device = {.provider = wire::PushProvider::kApnsProd, .token = {'d', id}},
-          .dh_secret = wire::Bytes(32, 7),
-          .reg_code = wire::Bytes(32, 8),
-          .status = {.state = state}};
+PushTargetPtr Target(uint8_t id, wire::TokenState state = wire::TokenState::kActive) {
+  return std::make_shared<const PushTarget>(
+      PushTarget{.token_id = wire::Bytes(24, id),
+                 .device = {.provider = wire::PushProvider::kApnsProd, .token = {'d', id}},
+                 .dh_secret = wire::Bytes(32, 7),
+                 .reg_code = wire::Bytes(32, 8),
+                 .status = {.state = state}});
 }
 
 class TokenCacheTest : public ::testing::Test {
@@ -29,15 +30,15 @@ class TokenCacheTest : public ::testing::Test {
 
   // The cached row of `id`, if any.
   std::optional<PushTarget> Find(uint8_t id) {
-    std::vector<PushTarget> found;
+    std::vector<PushTargetPtr> found;
     std::vector<wire::Bytes> missing;
     cache_.Lookup({wire::Bytes(24, id)}, found, missing);
     if (found.empty()) return std::nullopt;
-    return found[0];
+    return *found[0];
   }
-  void Load(std::initializer_list<PushTarget> rows) {
+  void Load(std::initializer_list<PushTargetPtr> rows) {
     const TokenCache::Ticket ticket = cache_.BeginLoad();
-    cache_.Insert(ticket, std::vector<PushTarget>(rows));
+    cache_.Insert(ticket, std::vector<PushTargetPtr>(rows));
   }
 
   common::testing::FakeClock clock_;
@@ -46,13 +47,13 @@ class TokenCacheTest : public ::testing::Test {
 
 TEST_F(TokenCacheTest, ServesWhatALoadStoredAndSplitsTheRest) {
   Load({Target(1), Target(2)});
-  std::vector<PushTarget> found;
+  std::vector<PushTargetPtr> found;
   std::vector<wire::Bytes> missing;
   cache_.Lookup({wire::Bytes(24, 1), wire::Bytes(24, 3), wire::Bytes(24, 2)}, found, missing);
   ASSERT_EQ(found.size(), 2u);
-  EXPECT_EQ(found[0].token_id, wire::Bytes(24, 1));
-  EXPECT_EQ(found[0].device.token, (wire::Bytes{'d', 1}));
-  EXPECT_EQ(found[1].token_id, wire::Bytes(24, 2));
+  EXPECT_EQ(found[0]->token_id, wire::Bytes(24, 1));
+  EXPECT_EQ(found[0]->device.token, (wire::Bytes{'d', 1}));
+  EXPECT_EQ(found[1]->token_id, wire::Bytes(24, 2));
   EXPECT_EQ(missing, std::vector<wire::Bytes>{wire::Bytes(24, 3)});
 }
 
@@ -149,8 +150,8 @@ class CachingPushStoreTest : public ::testing::Test {
  protected:
   CachingPushStoreTest() {
     cache_.SetEnabled(true);
-    store_.AddToken(Target(1));
-    store_.AddToken(Target(2));
+    store_.AddToken(*Target(1));
+    store_.AddToken(*Target(2));
   }
 
   prometheus::Registry registry_;
