@@ -185,6 +185,14 @@ void JobWorker::CompleterLoop() {
       }
       if (completer_beat_ != nullptr) completer_beat_->Tick();
       if (state_ == State::kStopped) return;
+      auto full = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        return answered_.size() >= static_cast<size_t>(options_.complete_batch) ||
+               state_ != State::kRunning;
+      };
+      if (!full() && options_.complete_linger > absl::ZeroDuration()) {
+        mu_.AwaitWithTimeout(absl::Condition(&full), options_.complete_linger);
+      }
+      if (state_ == State::kStopped) return;
       // Everything at once (erasing a front part would move all the rest, per batch), then
       // completed in chunks of complete_batch.
       batch.swap(answered_);

@@ -96,6 +96,30 @@ TEST_F(JobWorkerTest, DeliveredVerificationIsConfirmedThenAcknowledged) {
   EXPECT_EQ(held_.size(), 0u);
 }
 
+TEST_F(JobWorkerTest, CompleterWaitsWithinTheLingerForAFullBatch) {
+  Build([](const Delivery&, int) { return Answered(OutcomeKind::kDelivered); },
+        JobWorkerOptions{.complete_batch = 4, .complete_linger = absl::Seconds(30)});
+  const absl::Time start = absl::Now();
+  for (const char* id : {"1-0", "2-0", "3-0"}) Offer(Job(PushKind::kCheckMessages, id));
+  absl::SleepFor(absl::Milliseconds(50));  // answered at once; three are not a full batch
+  EXPECT_TRUE(stream_.acked().empty());
+  Offer(Job(PushKind::kCheckMessages, "4-0"));
+  ASSERT_TRUE(stream_.WaitForAcks(4, absl::Seconds(5)));
+  EXPECT_EQ(stream_.ack_calls(), std::vector<size_t>{4});  // one XACK for the four
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));       // the full batch ended the wait
+}
+
+TEST_F(JobWorkerTest, DrainDoesNotWaitOutTheLinger) {
+  Build([](const Delivery&, int) { return Answered(OutcomeKind::kDelivered); },
+        JobWorkerOptions{.complete_batch = 4, .complete_linger = absl::Seconds(30)});
+  Offer(Job(PushKind::kCheckMessages, "1-0"));
+  absl::SleepFor(absl::Milliseconds(20));
+  const absl::Time start = absl::Now();
+  EXPECT_TRUE(worker_->Drain(start + absl::Seconds(10)).empty());
+  EXPECT_EQ(stream_.acked(), std::vector<std::string>{"1-0"});
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
 TEST_F(JobWorkerTest, OfferBatchTakesWhatFitsAndReturnsTheRestInOrder) {
   Build([](const Delivery&, int) { return Answered(OutcomeKind::kDelivered); },
         JobWorkerOptions{.max_held = 2});

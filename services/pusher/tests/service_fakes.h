@@ -39,6 +39,11 @@ class FakeJobStream final : public JobStream {
     write_failures_ = n;
     write_error_ = std::move(error);
   }
+  // The number of ids of each Ack call, in order.
+  std::vector<size_t> ack_calls() const {
+    absl::MutexLock lock(&mu_);
+    return ack_calls_;
+  }
   std::vector<std::string> acked() const {
     absl::MutexLock lock(&mu_);
     return acked_;
@@ -109,6 +114,7 @@ class FakeJobStream final : public JobStream {
     absl::MutexLock lock(&mu_);
     if (absl::Status s = TakeFailure(); !s.ok()) return s;
     acked_.insert(acked_.end(), ids.begin(), ids.end());
+    ack_calls_.push_back(ids.size());
     for (const std::string& id : ids) pending_.erase(id);
     return absl::OkStatus();
   }
@@ -150,6 +156,7 @@ class FakeJobStream final : public JobStream {
   std::map<std::string, JobEntry> pending_ ABSL_GUARDED_BY(mu_);  // handed out by ReadNew
   std::vector<ReclaimCall> reclaims_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> acked_ ABSL_GUARDED_BY(mu_);
+  std::vector<size_t> ack_calls_ ABSL_GUARDED_BY(mu_);  // ids per Ack call
   std::vector<Dead> dead_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> released_ ABSL_GUARDED_BY(mu_);
   std::vector<redis::Fields> added_ ABSL_GUARDED_BY(mu_);
