@@ -116,6 +116,10 @@ class SessionIo : public std::enable_shared_from_this<SessionIo> {
   // SSL_writes write_buffer_ from write_offset_ on; false when it is blocked (a wait is armed)
   // or the connection failed.
   bool WriteBuffered();
+  // Sends what the buffer BIO holds; false when it is blocked (a wait is armed) or failed.
+  bool FlushTls();
+  // Waits until the socket can do what `ssl_error` asks for, then Flush()es.
+  void WaitToWrite(int ssl_error);
   // Waits until the socket can do what `ssl_error` (SSL_ERROR_WANT_READ/WRITE) asks for, then
   // calls then().
   template <typename Then>
