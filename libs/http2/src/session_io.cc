@@ -215,16 +215,7 @@ void SessionIo::Read() {
     Flush();
     if (error == SSL_ERROR_NONE) continue;  // the buffer filled up: more may be there
     if (terminated_ || paused_) return;
-    read_waiting_ = true;
-    WaitFor(error, [](SessionIo& self, const asio::error_code& ec) {
-      self.read_waiting_ = false;
-      if (self.terminated_) return;
-      if (ec) {
-        self.Terminate(SocketError("read", ec));
-        return;
-      }
-      self.Read();
-    });
+    WaitThen(error, &SessionIo::read_waiting_, "read", &SessionIo::Read);
     return;
   }
 }
@@ -288,7 +279,7 @@ bool SessionIo::WriteBuffered() {
       Terminate(SslError("write", error));
       return false;
     }
-    WaitToWrite(error);
+    WaitThen(error, &SessionIo::write_waiting_, "write", &SessionIo::Flush);
     return false;
   }
   return FlushTls();
@@ -303,20 +294,21 @@ bool SessionIo::FlushTls() {
     Terminate(SslError("write", SSL_ERROR_SYSCALL));
     return false;
   }
-  WaitToWrite(SSL_ERROR_WANT_WRITE);
+  WaitThen(SSL_ERROR_WANT_WRITE, &SessionIo::write_waiting_, "write", &SessionIo::Flush);
   return false;
 }
 
-void SessionIo::WaitToWrite(int ssl_error) {
-  write_waiting_ = true;
-  WaitFor(ssl_error, [](SessionIo& self, const asio::error_code& ec) {
-    self.write_waiting_ = false;
+void SessionIo::WaitThen(int ssl_error, bool SessionIo::*waiting, const char* op,
+                         void (SessionIo::*then)()) {
+  this->*waiting = true;
+  WaitFor(ssl_error, [waiting, op, then](SessionIo& self, const asio::error_code& ec) {
+    self.*waiting = false;
     if (self.terminated_) return;
     if (ec) {
-      self.Terminate(SocketError("write", ec));
+      self.Terminate(SocketError(op, ec));
       return;
     }
-    self.Flush();
+    (self.*then)();
   });
 }
 

@@ -118,8 +118,9 @@ class SessionIo : public std::enable_shared_from_this<SessionIo> {
   bool WriteBuffered();
   // Sends what the buffer BIO holds; false when it is blocked (a wait is armed) or failed.
   bool FlushTls();
-  // Waits until the socket can do what `ssl_error` asks for, then Flush()es.
-  void WaitToWrite(int ssl_error);
+  // Sets `*waiting` until the socket can do what `ssl_error` asks for, then calls `then`; a
+  // socket error instead ends the connection ("`op`: ...").
+  void WaitThen(int ssl_error, bool SessionIo::*waiting, const char* op, void (SessionIo::*then)());
   // Waits until the socket can do what `ssl_error` (SSL_ERROR_WANT_READ/WRITE) asks for, then
   // calls then().
   template <typename Then>
