@@ -124,6 +124,7 @@ class Http2Client::Impl final : public internal::ConnectionOwner {
         backoff_timer_(io_),
         drain_timer_(io_),
         close_timer_(io_),
+        deadline_timer_(io_),
         rng_(std::random_device{}()) {}
 
   ~Impl() override { Shutdown(absl::ZeroDuration()); }
@@ -259,7 +260,7 @@ class Http2Client::Impl final : public internal::ConnectionOwner {
     int attempts = 0;                        // streams started for this call
     ClientConnection* connection = nullptr;  // in flight only
     int32_t stream_id = -1;
-    std::optional<asio::steady_timer> timer;
+    Clock::time_point deadline = Clock::time_point::max();  // from Enqueue + timeout
   };
 
   // ---- requests ------------------------------------------------------------------------------
@@ -298,10 +299,8 @@ class Http2Client::Impl final : public internal::ConnectionOwner {
     call->id = ++next_call_id_;
     const uint64_t id = call->id;
     if (IsFinite(call->timeout)) {
-      call->timer.emplace(io_, ToChrono(call->timeout));
-      call->timer->async_wait([this, id](const asio::error_code& ec) {
-        if (!ec) OnCallTimeout(id);
-      });
+      call->deadline = Clock::now() + ToChrono(call->timeout);
+      if (call->deadline < deadline_armed_) ArmDeadlineTimer(call->deadline);
     }
     calls_.emplace(id, std::move(call));
     pending_.push_back(id);
@@ -321,6 +320,34 @@ class Http2Client::Impl final : public internal::ConnectionOwner {
     --pending_count_;
     queued_.fetch_sub(1, std::memory_order_relaxed);
     counters_.requests_pending.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  // Request timeouts: each call keeps its deadline, and one timer fires at the earliest deadline
+  // it was armed for; then every call past its deadline times out and the timer is armed for
+  // the earliest of the rest. Calls that complete first are not looked for: no timer per
+  // request to create and cancel (with uniform timeouts, one scan of the calls per timeout).
+  void ArmDeadlineTimer(Clock::time_point at) {
+    deadline_armed_ = at;
+    deadline_timer_.expires_at(at);  // cancels an earlier wait, whose handler then does nothing
+    deadline_timer_.async_wait([this](const asio::error_code& ec) {
+      if (!ec) ExpireCalls();
+    });
+  }
+
+  void ExpireCalls() {
+    deadline_armed_ = Clock::time_point::max();
+    const Clock::time_point now = Clock::now();
+    std::vector<uint64_t> expired;
+    Clock::time_point next = Clock::time_point::max();
+    for (const auto& [id, call] : calls_) {
+      if (call->deadline <= now) {
+        expired.push_back(id);
+      } else {
+        next = std::min(next, call->deadline);
+      }
+    }
+    for (uint64_t id : expired) OnCallTimeout(id);
+    if (next < deadline_armed_) ArmDeadlineTimer(next);
   }
 
   void OnCallTimeout(uint64_t id) {
@@ -343,7 +370,6 @@ class Http2Client::Impl final : public internal::ConnectionOwner {
     auto node = calls_.extract(id);
     if (node.empty()) return;
     std::unique_ptr<Call> call = std::move(node.mapped());
-    if (call->timer) call->timer->cancel();
     const absl::Duration latency = absl::FromChrono(Clock::now() - call->submitted);
     if (result.ok()) {
       counters_.responses.fetch_add(1, std::memory_order_relaxed);
@@ -601,6 +627,7 @@ class Http2Client::Impl final : public internal::ConnectionOwner {
     stopping_ = true;
     drain_timer_.cancel();
     backoff_timer_.cancel();
+    deadline_timer_.cancel();
     auto connections = connections_;  // CloseGracefully may post removals
     for (const auto& c : connections) c->CloseGracefully();
     if (!connections_.empty()) {
@@ -651,6 +678,8 @@ class Http2Client::Impl final : public internal::ConnectionOwner {
   bool finishing_ = false;
   asio::steady_timer drain_timer_;
   asio::steady_timer close_timer_;
+  asio::steady_timer deadline_timer_;  // request timeouts: ArmDeadlineTimer
+  Clock::time_point deadline_armed_ = Clock::time_point::max();
   std::mt19937 rng_;
 };
 

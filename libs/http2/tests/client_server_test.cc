@@ -540,6 +540,27 @@ TEST_F(Http2Test, RequestTimeoutInFlightResetsTheStream) {
   EXPECT_TRUE(WaitFor([&] { return client->stats().streams_in_flight == 0; }));
 }
 
+// One timer serves every request's timeout (client.cc, ArmDeadlineTimer): a short timeout that
+// comes after a long one must still fire on time, and the long one must not fire early.
+TEST_F(Http2Test, ShortTimeoutAfterALongOneFiresOnTime) {
+  HeldResponders held;
+  StartServer([&](const Request&, Responder responder) { held.Add(std::move(responder)); });
+  auto client = StartClient();
+  Results long_call;
+  ASSERT_TRUE(client->Submit(Get("/long"), absl::Seconds(30), long_call.Callback()).ok());
+  ASSERT_TRUE(WaitFor([&] { return held.size() == 1; }));
+  const absl::Time start = absl::Now();
+  absl::StatusOr<Response> short_call = client->Send(Get("/short"), absl::Milliseconds(200));
+  const absl::Duration took = absl::Now() - start;
+  EXPECT_TRUE(absl::IsDeadlineExceeded(short_call.status())) << short_call.status();
+  EXPECT_GE(took, absl::Milliseconds(190));
+  EXPECT_LT(took, absl::Seconds(3));
+  for (Responder& r : held.Take()) r.Respond(200);  // the long one is still waiting: answer it
+  std::vector<absl::StatusOr<Response>> answered = long_call.Wait(1);
+  ASSERT_EQ(answered.size(), 1u);
+  EXPECT_TRUE(answered[0].ok()) << answered[0].status();
+}
+
 TEST_F(Http2Test, RequestTimeoutWhileQueued) {
   HeldResponders held;
   ServerOptions server_options = BaseServerOptions();
