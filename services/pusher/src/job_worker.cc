@@ -60,6 +60,18 @@ void JobWorker::Start(common::Health* health) {
                      absl::StrCat("ntf-", lane, "-done").c_str());
 }
 
+bool JobWorker::RoomForABatchLocked() const {
+  if (ready_.empty()) return false;
+  const int64_t room = options_.max_in_flight - in_flight_;
+  if (!window_filled_) return room > 0;
+  // The window was full: wait for room for a batch (or for all that is ready; at most half the
+  // window), not for one slot, or every answer would wake the sender to send one job.
+  const int64_t wanted =
+      std::min<int64_t>({static_cast<int64_t>(ready_.size()), std::max(1, options_.send_batch),
+                         std::max(1, options_.max_in_flight / 2)});
+  return room >= wanted;
+}
+
 int64_t JobWorker::HeldLocked() const {
   return static_cast<int64_t>(ready_.size() + backing_off_.size() + answered_.size()) + in_flight_ +
          completing_;
@@ -116,13 +128,12 @@ void JobWorker::SenderLoop() {
           ready_.push_back(std::move(backing_off_.begin()->second));
           backing_off_.erase(backing_off_.begin());
         }
-        if (in_flight_ < options_.max_in_flight && !ready_.empty()) break;
+        if (RoomForABatchLocked()) break;
         absl::Duration wait = absl::Seconds(1);
         if (!backing_off_.empty()) wait = std::min(wait, backing_off_.begin()->first - now);
         const uint64_t changes = backoff_changes_;
         auto can_send = [this, changes]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-          return state_ != State::kRunning || backoff_changes_ != changes ||
-                 (in_flight_ < options_.max_in_flight && !ready_.empty());
+          return state_ != State::kRunning || backoff_changes_ != changes || RoomForABatchLocked();
         };
         mu_.AwaitWithTimeout(absl::Condition(&can_send), std::max(wait, absl::Milliseconds(1)));
       }
@@ -137,6 +148,7 @@ void JobWorker::SenderLoop() {
         ready_.pop_front();
       }
       in_flight_ += static_cast<int64_t>(n);
+      window_filled_ = in_flight_ >= options_.max_in_flight;
     }
     for (DeliveryPtr& delivery : taken) {
       if (delivery->skip != SkipReason::kNone) {

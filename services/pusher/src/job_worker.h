@@ -121,6 +121,9 @@ class JobWorker {
   bool WriteWithRetry(const char* what, F write);
   bool GiveUp() const;
   int64_t HeldLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Something is ready and the in-flight window has room for it: any room, or, once the
+  // window was full (window_filled_), room for a batch.
+  bool RoomForABatchLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   void Record(const Delivery& d, const SendResult& r, const CompletionPlan& plan);
   void Release(const std::vector<DeliveryPtr>& deliveries);
 
@@ -143,6 +146,7 @@ class JobWorker {
   std::deque<DeliveryPtr> ready_ ABSL_GUARDED_BY(mu_);
   std::multimap<absl::Time, DeliveryPtr> backing_off_ ABSL_GUARDED_BY(mu_);
   int64_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  bool window_filled_ ABSL_GUARDED_BY(mu_) = false;  // the sender's last take filled it
   std::vector<Answered> answered_ ABSL_GUARDED_BY(mu_);
   int64_t completing_ ABSL_GUARDED_BY(mu_) = 0;
   bool sender_done_ ABSL_GUARDED_BY(mu_) = false;

@@ -120,6 +120,33 @@ TEST_F(JobWorkerTest, DrainDoesNotWaitOutTheLinger) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
+// Polls `done` for up to 5 s.
+template <typename Pred>
+bool WaitUntil(Pred done) {
+  for (int i = 0; i < 2500 && !done(); ++i) absl::SleepFor(absl::Milliseconds(2));
+  return done();
+}
+
+// A full in-flight window is refilled a batch at a time: one answer does not wake the sender
+// to send one job (JobWorker::RoomForABatchLocked).
+TEST_F(JobWorkerTest, FullWindowWaitsForRoomForABatch) {
+  Build([](const Delivery&, int) { return Answered(OutcomeKind::kDelivered); },
+        JobWorkerOptions{.max_in_flight = 4, .send_batch = 2});
+  sender_->HoldAnswers(true);
+  for (const char* id : {"1-0", "2-0", "3-0", "4-0", "5-0", "6-0"}) {
+    Offer(Job(PushKind::kCheckMessages, id));
+  }
+  ASSERT_TRUE(WaitUntil([&] { return sender_->held_count() == 4; }));
+  ASSERT_TRUE(sender_->ReleaseOne());  // room for one; two are ready: wait
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_EQ(sender_->sends(), 4);
+  ASSERT_TRUE(sender_->ReleaseOne());  // room for both
+  ASSERT_TRUE(WaitUntil([&] { return sender_->sends() == 6; }));
+  EXPECT_EQ(sender_->batch_sizes().back(), 2);
+  sender_->ReleaseHeld();
+  ASSERT_TRUE(stream_.WaitForAcks(6, absl::Seconds(5)));
+}
+
 TEST_F(JobWorkerTest, OfferBatchTakesWhatFitsAndReturnsTheRestInOrder) {
   Build([](const Delivery&, int) { return Answered(OutcomeKind::kDelivered); },
         JobWorkerOptions{.max_held = 2});

@@ -267,6 +267,18 @@ class FakeSender final : public PushSender {
     }
     for (auto& [done, result] : held) done(std::move(result));
   }
+  // Answers the oldest held request (keeps holding the others); false if none is held.
+  bool ReleaseOne() {
+    std::pair<Done, SendResult> one;
+    {
+      absl::MutexLock lock(&mu_);
+      if (held_.empty()) return false;
+      one = std::move(held_.front());
+      held_.erase(held_.begin());
+    }
+    one.first(std::move(one.second));
+    return true;
+  }
   int sends() const {
     absl::MutexLock lock(&mu_);
     return sends_;
