@@ -4,8 +4,14 @@
 
 #include <errno.h>
 #include <openssl/bio.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "ntf/crypto/openssl_errors.h"
 
 namespace ntf::crypto {
 namespace {
@@ -109,6 +115,18 @@ BIO* NewSocketBio(SocketBioState* state) {
   BIO* bio = method != nullptr ? BIO_new(method) : nullptr;
   if (bio != nullptr) BIO_set_data(bio, state);
   return bio;
+}
+
+std::string SocketSslErrorText(int ssl_error, const SocketBioState& state) {
+  std::string errors = DrainOpenSslErrors();
+  if (ssl_error == SSL_ERROR_ZERO_RETURN || state.eof ||
+      (ssl_error == SSL_ERROR_SYSCALL &&
+       (state.last_errno == 0 || state.last_errno == ECONNRESET))) {
+    return "connection closed by peer";
+  }
+  if (!errors.empty()) return errors;
+  if (ssl_error == SSL_ERROR_SYSCALL) return std::system_category().message(state.last_errno);
+  return absl::StrCat("SSL error ", ssl_error);
 }
 
 }  // namespace ntf::crypto

@@ -108,15 +108,7 @@ void SessionIo::WaitFor(int ssl_error, Then then) {
 }
 
 std::string SessionIo::SslErrorText(int ssl_error) {
-  std::string errors = crypto::DrainOpenSslErrors();
-  // OpenSSL 3 reports an EOF as SSL_ERROR_SSL ("unexpected eof while reading"): the BIO knows.
-  if (ssl_error == SSL_ERROR_ZERO_RETURN || bio_.eof ||
-      (ssl_error == SSL_ERROR_SYSCALL && (bio_.last_errno == 0 || bio_.last_errno == ECONNRESET))) {
-    return "connection closed by peer";
-  }
-  if (!errors.empty()) return errors;
-  if (ssl_error == SSL_ERROR_SYSCALL) return std::system_category().message(bio_.last_errno);
-  return absl::StrCat("SSL error ", ssl_error);
+  return crypto::SocketSslErrorText(ssl_error, bio_);
 }
 
 absl::Status SessionIo::SslError(std::string_view op, int ssl_error) {

@@ -229,16 +229,7 @@ class TlsConnection::Impl {
 
   // Why an SSL call failed (`ssl_error` from SSL_get_error, not WANT_*), for a status message.
   // Empties this thread's OpenSSL error queue.
-  std::string SslErrorText(int ssl_error) {
-    std::string errors = internal::DrainOpenSslErrors();
-    if (ssl_error == SSL_ERROR_ZERO_RETURN || bio_.eof) return "connection closed by peer";
-    if (!errors.empty()) return errors;
-    if (ssl_error == SSL_ERROR_SYSCALL) {
-      return bio_.last_errno != 0 ? std::system_category().message(bio_.last_errno)
-                                  : "connection closed by peer";
-    }
-    return absl::StrCat("SSL error ", ssl_error);
-  }
+  std::string SslErrorText(int ssl_error) { return crypto::SocketSslErrorText(ssl_error, bio_); }
 
   // The step an SSL_read_ex/SSL_write_ex result `r` (with `n` bytes) stands for.
   internal::RecordIo SslStep(int r, size_t n) {

@@ -8,6 +8,8 @@
 
 #include <openssl/types.h>
 
+#include <string>
+
 namespace ntf::crypto {
 
 // The state of one socket BIO. The descriptor belongs to the caller, who sets `fd` once it is
@@ -23,5 +25,11 @@ struct SocketBioState {
 // hands it to an SSL). Null if OpenSSL fails; its error queue says why. `state` must outlive
 // the BIO. Never closes the descriptor.
 BIO* NewSocketBio(SocketBioState* state);
+
+// Why an SSL call on a socket BIO failed (`ssl_error` from SSL_get_error, not WANT_*), for a
+// status message: "connection closed by peer" for a close_notify, an EOF (OpenSSL 3 reports
+// one as SSL_ERROR_SSL, "unexpected eof while reading": the BIO knows) or a reset; else
+// OpenSSL's reasons; else errno's text. Empties this thread's OpenSSL error queue.
+std::string SocketSslErrorText(int ssl_error, const SocketBioState& state);
 
 }  // namespace ntf::crypto
