@@ -77,9 +77,14 @@ int64_t JobWorker::HeldLocked() const {
          completing_;
 }
 
+int64_t JobWorker::FreeSlotsLocked() const {
+  if (state_ != State::kRunning) return 0;
+  return std::max<int64_t>(0, options_.max_held - HeldLocked());
+}
+
 std::unique_ptr<Delivery> JobWorker::Offer(std::unique_ptr<Delivery> delivery) {
   absl::MutexLock lock(&mu_);
-  if (state_ != State::kRunning || HeldLocked() >= options_.max_held) return delivery;
+  if (FreeSlotsLocked() == 0) return delivery;
   ready_.push_back(std::move(delivery));
   return nullptr;
 }
@@ -87,11 +92,7 @@ std::unique_ptr<Delivery> JobWorker::Offer(std::unique_ptr<Delivery> delivery) {
 std::vector<std::unique_ptr<Delivery>> JobWorker::OfferBatch(
     std::vector<std::unique_ptr<Delivery>> jobs) {
   absl::MutexLock lock(&mu_);
-  size_t taken = 0;
-  if (state_ == State::kRunning) {
-    const int64_t room = std::max<int64_t>(0, options_.max_held - HeldLocked());
-    taken = std::min(jobs.size(), static_cast<size_t>(room));
-  }
+  const size_t taken = std::min(jobs.size(), static_cast<size_t>(FreeSlotsLocked()));
   for (size_t i = 0; i < taken; ++i) ready_.push_back(std::move(jobs[i]));
   jobs.erase(jobs.begin(), jobs.begin() + static_cast<ptrdiff_t>(taken));
   return jobs;
@@ -99,8 +100,7 @@ std::vector<std::unique_ptr<Delivery>> JobWorker::OfferBatch(
 
 int64_t JobWorker::FreeSlots() const {
   absl::MutexLock lock(&mu_);
-  if (state_ != State::kRunning) return 0;
-  return std::max<int64_t>(0, options_.max_held - HeldLocked());
+  return FreeSlotsLocked();
 }
 
 JobWorker::Depth JobWorker::depth() const {

@@ -121,6 +121,8 @@ class JobWorker {
   bool WriteWithRetry(const char* what, F write);
   bool GiveUp() const;
   int64_t HeldLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Jobs Offer/OfferBatch would take now: 0 unless running, else max_held - held.
+  int64_t FreeSlotsLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Something is ready and the in-flight window has room for it: any room, or, once the
   // window was full (window_filled_), room for a batch.
   bool RoomForABatchLocked() const ABSL_SHARED_LOCKS_REQUIRED(mu_);
