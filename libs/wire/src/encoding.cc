@@ -236,7 +236,7 @@ void EncodeScalar(char* o, const uint8_t* in, size_t n) {
 // box per push).
 char* Grow(std::string& out, size_t n) {
   const size_t at = out.size();
-  out.resize(at + (n + 2) / 3 * 4);
+  out.resize(at + Base64UrlLength(n));
   return out.data() + at;
 }
 
@@ -360,6 +360,17 @@ std::string HexEncode(ByteSpan data) {
     out.push_back(kHex[b & 15]);
   }
   return out;
+}
+
+std::string FormatUuid(const std::array<uint8_t, 16>& bytes) {
+  std::string id(36, '-');
+  size_t at = 0;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++at;  // past a '-'
+    id[at++] = kHex[bytes[i] >> 4];
+    id[at++] = kHex[bytes[i] & 15];
+  }
+  return id;
 }
 
 absl::StatusOr<Bytes> HexDecode(std::string_view hex) {

@@ -180,6 +180,18 @@ TEST(Base64Url, RejectsBadInput) {
   EXPECT_FALSE(Base64UrlDecode("AB").ok());  // non-zero trailing bits
 }
 
+TEST(Uuid, SixteenBytesAsEightFourFourFourTwelveLowercaseHex) {
+  std::array<uint8_t, 16> bytes{};
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<uint8_t>(0x10 * i + 0x0f - i);
+  EXPECT_EQ(FormatUuid(bytes), "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0");
+  EXPECT_EQ(FormatUuid({}), "00000000-0000-0000-0000-000000000000");
+}
+
+TEST(Base64Url, LengthIsFourPerStartedThreeBytes) {
+  for (size_t n : {0, 1, 2, 3, 4, 2928})
+    EXPECT_EQ(Base64UrlLength(n), Base64UrlEncode(Bytes(n)).size());
+}
+
 TEST(Hex, RoundTripAndErrors) {
   EXPECT_EQ(HexEncode(*HexDecode("00ffA0")), "00ffa0");
   EXPECT_FALSE(HexDecode("abc").ok());

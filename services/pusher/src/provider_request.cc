@@ -79,16 +79,7 @@ std::string ApnsIdFromJobId(std::string_view job_id) {
   std::copy_n(digest.begin(), uuid.size(), uuid.begin());
   uuid[6] = static_cast<uint8_t>((uuid[6] & 0x0f) | 0x80);  // version 8
   uuid[8] = static_cast<uint8_t>((uuid[8] & 0x3f) | 0x80);  // variant 10xx
-  // 8-4-4-4-12 hex digits, written in place.
-  constexpr char kHex[] = "0123456789abcdef";
-  std::string id(36, '-');
-  size_t at = 0;
-  for (size_t i = 0; i < uuid.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) ++at;  // past a '-'
-    id[at++] = kHex[uuid[i] >> 4];
-    id[at++] = kHex[uuid[i] & 15];
-  }
-  return id;
+  return wire::FormatUuid(uuid);
 }
 
 absl::StatusOr<HttpRequest> BuildApnsRequest(const PushContent& content,

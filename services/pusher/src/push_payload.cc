@@ -103,8 +103,8 @@ constexpr std::string_view kCheckMessagesJson =
 std::string EncryptedPayloadJson(std::string_view head, std::string_view field,
                                  const PushContent& content) {
   std::string out;
-  out.reserve(head.size() + (content.nonce.size() + 2) / 3 * 4 + field.size() +
-              (content.box.size() + 2) / 3 * 4 + kTail.size());
+  out.reserve(head.size() + wire::Base64UrlLength(content.nonce.size()) + field.size() +
+              wire::Base64UrlLength(content.box.size()) + kTail.size());
   out.append(head);
   wire::AppendBase64Url(out, content.nonce);
   out.append(field);

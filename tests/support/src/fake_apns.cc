@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
+#include <array>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "ntf/http2/testing/test_pki.h"
+#include "ntf/wire/encoding.h"
 
 namespace ntf::testing {
 namespace {
@@ -144,20 +146,12 @@ std::string AnswerApnsId(std::string_view request_apns_id) {
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
   };
-  uint8_t uuid[16];
+  std::array<uint8_t, 16> uuid;
   const uint64_t halves[2] = {next(), next()};
-  std::memcpy(uuid, halves, sizeof uuid);
+  std::memcpy(uuid.data(), halves, uuid.size());
   uuid[6] = static_cast<uint8_t>((uuid[6] & 0x0f) | 0x40);  // version 4
   uuid[8] = static_cast<uint8_t>((uuid[8] & 0x3f) | 0x80);  // variant 10xx
-  constexpr char kHex[] = "0123456789abcdef";
-  std::string id;
-  id.reserve(36);
-  for (size_t i = 0; i < sizeof uuid; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) id.push_back('-');
-    id.push_back(kHex[uuid[i] >> 4]);
-    id.push_back(kHex[uuid[i] & 15]);
-  }
-  return id;
+  return wire::FormatUuid(uuid);
 }
 
 }  // namespace fake_internal

@@ -12,6 +12,7 @@
 //   list            u8 count + items       (NonEmpty: count >= 1)
 //   tail            the rest of the input, no length
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -112,12 +113,17 @@ class Reader {
 // Base64url (RFC 4648 §5). Encoding writes '=' padding, as the reference does; decoding accepts
 // input with or without padding.
 std::string Base64UrlEncode(ByteSpan data);
+// Characters Base64UrlEncode writes for `n` bytes (padding included).
+constexpr size_t Base64UrlLength(size_t n) { return (n + 2) / 3 * 4; }
 // Appends Base64UrlEncode(data) to `out`, without a string of its own (the pusher writes a
 // 3.9 KB blob straight into its JSON body).
 void AppendBase64Url(std::string& out, ByteSpan data);
 absl::StatusOr<Bytes> Base64UrlDecode(std::string_view text);
 
 std::string HexEncode(ByteSpan data);
+// 16 bytes as a lowercase UUID, 8-4-4-4-12 hex digits; the version and variant bits are the
+// caller's to set.
+std::string FormatUuid(const std::array<uint8_t, 16>& bytes);
 absl::StatusOr<Bytes> HexDecode(std::string_view hex);
 
 }  // namespace ntf::wire
