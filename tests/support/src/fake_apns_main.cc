@@ -44,11 +44,8 @@ struct LeanRecord {
   std::string device;
 };
 
-std::string HeaderOf(const ntf::http2::Request& request, absl::string_view name) {
-  for (const auto& [key, value] : request.headers) {
-    if (absl::EqualsIgnoreCase(key, name)) return value;
-  }
-  return "";
+std::string HeaderOf(const ntf::http2::Request& request, std::string_view name) {
+  return std::string(ntf::http2::FindHeader(request.headers, name).value_or(""));
 }
 
 // The lean server: see the file comment.
