@@ -125,9 +125,7 @@ class SessionIo : public std::enable_shared_from_this<SessionIo> {
   // calls then().
   template <typename Then>
   void WaitFor(int ssl_error, Then then);
-  // Why an SSL call failed (`ssl_error` from SSL_get_error, not WANT_*): "connection closed by
-  // peer" for an EOF or a reset, else OpenSSL's reasons or errno's text. Empties this thread's
-  // OpenSSL error queue.
+  // crypto::SocketSslErrorText on this session's BIO (empties the OpenSSL error queue).
   std::string SslErrorText(int ssl_error);
   // The same as Unavailable "op: ...".
   absl::Status SslError(std::string_view op, int ssl_error);
