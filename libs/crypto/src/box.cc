@@ -9,6 +9,7 @@
 #include "internal.h"
 #include "ntf/crypto/primitives.h"
 #include "ntf/wire/block.h"
+#include "secretbox_internal.h"
 
 namespace ntf::crypto {
 namespace {
@@ -24,13 +25,8 @@ std::array<uint8_t, kBoxKeySize> ToKeyArray(ByteSpan raw) {
 // crypto_secretbox_easy with an already HSalsa20-derived key: tag(16) || ciphertext.
 Bytes SecretboxEncrypt(const std::array<uint8_t, kBoxKeySize>& key, const CbNonce& nonce,
                        ByteSpan msg) {
-  internal::EnsureSodium();
   Bytes out(msg.size() + crypto_secretbox_MACBYTES);
-  // Fails only for messages over crypto_secretbox_MESSAGEBYTES_MAX (about 2^64 bytes), which
-  // cannot exist in memory.
-  if (crypto_secretbox_easy(out.data(), msg.data(), msg.size(), nonce.data(), key.data()) != 0) {
-    std::abort();
-  }
+  internal::SecretboxEasy(out.data(), msg.data(), msg.size(), nonce.data(), key.data());
   return out;
 }
 
@@ -158,12 +154,8 @@ absl::StatusOr<Bytes> BoxEncryptPadded(const DhSecret& secret, const CbNonce& no
   if (absl::Status s = CheckPaddable(msg); !s.ok()) return s;
   Bytes out(crypto_secretbox_MACBYTES);
   if (absl::Status s = wire::AppendPaddedBlock(msg, padded_len, out); !s.ok()) return s;
-  internal::EnsureSodium();
-  uint8_t* const padded = out.data() + crypto_secretbox_MACBYTES;
-  if (crypto_secretbox_easy(out.data(), padded, padded_len, nonce.data(),
-                            secret.secretbox_key().data()) != 0) {
-    std::abort();  // only for messages over crypto_secretbox_MESSAGEBYTES_MAX
-  }
+  internal::SecretboxEasy(out.data(), out.data() + crypto_secretbox_MACBYTES, padded_len,
+                          nonce.data(), secret.secretbox_key().data());
   return out;
 }
 

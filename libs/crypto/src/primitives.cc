@@ -63,16 +63,39 @@ bool ConstantTimeEquals(ByteSpan a, ByteSpan b) {
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+namespace {
+
+// OpenSSL's digests use the CPU's SHA extensions where it has them: SHA-256 of a 47-byte input
+// (the pusher's apns-id, once per push) takes ~70 ns against ~155 ns in libsodium's portable C.
+// The implementation is fetched once and each thread keeps one context, so a hash costs no fetch
+// and no allocation. Should OpenSSL fail (it cannot for these inputs), libsodium answers.
+bool OpenSslDigest(const EVP_MD* md, ByteSpan data, uint8_t* out, unsigned int size) {
+  thread_local const internal::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+  unsigned int written = 0;
+  const bool ok = md != nullptr && ctx != nullptr &&
+                  EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1 &&
+                  EVP_DigestUpdate(ctx.get(), data.data(), data.size()) == 1 &&
+                  EVP_DigestFinal_ex(ctx.get(), out, &written) == 1 && written == size;
+  if (!ok) ERR_clear_error();
+  return ok;
+}
+
+}  // namespace
+
 Sha256Digest Sha256(ByteSpan data) {
-  internal::EnsureSodium();
+  static const EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   Sha256Digest out;
+  if (OpenSslDigest(md, data, out.data(), out.size())) return out;
+  internal::EnsureSodium();
   crypto_hash_sha256(out.data(), data.data(), data.size());
   return out;
 }
 
 Sha512Digest Sha512(ByteSpan data) {
-  internal::EnsureSodium();
+  static const EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA512", nullptr);
   Sha512Digest out;
+  if (OpenSslDigest(md, data, out.data(), out.size())) return out;
+  internal::EnsureSodium();
   crypto_hash_sha512(out.data(), data.data(), data.size());
   return out;
 }

@@ -3,10 +3,10 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "internal.h"
+#include "secretbox_internal.h"
 
 namespace ntf::crypto {
 
@@ -41,11 +41,8 @@ Bytes Seal(const SealKey& key, ByteSpan plaintext) {
   Bytes out(crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + plaintext.size());
   uint8_t* nonce = out.data();
   randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
-  // Fails only for messages over crypto_secretbox_MESSAGEBYTES_MAX, which cannot be in memory.
-  if (crypto_secretbox_easy(out.data() + crypto_secretbox_NONCEBYTES, plaintext.data(),
-                            plaintext.size(), nonce, key.raw().data()) != 0) {
-    std::abort();
-  }
+  internal::SecretboxEasy(out.data() + crypto_secretbox_NONCEBYTES, plaintext.data(),
+                          plaintext.size(), nonce, key.raw().data());
   return out;
 }
 

@@ -1,8 +1,10 @@
 #include "ntf/crypto/primitives.h"
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 #include <set>
+#include <thread>
 
 #include "test_vectors.h"
 
@@ -38,6 +40,27 @@ TEST(Hash, Sha256AndSha512OfAbc) {
   EXPECT_EQ(ToHex(Sha512(wire::AsSpan("abc"))),
             "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
             "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+}
+
+// OpenSSL computes the digests; libsodium is the reference (and the fallback). Every length
+// around the block boundaries, from two threads at once (each keeps its own context).
+TEST(Hash, Sha256AndSha512MatchLibsodiumAtEveryLengthOnEveryThread) {
+  ASSERT_GE(sodium_init(), 0);
+  auto check = [] {
+    Bytes data;
+    for (size_t n = 0; n <= 300; ++n) {
+      Sha256Digest sha256;
+      crypto_hash_sha256(sha256.data(), data.data(), data.size());
+      Sha512Digest sha512;
+      crypto_hash_sha512(sha512.data(), data.data(), data.size());
+      EXPECT_EQ(Sha256(data), sha256) << n;
+      EXPECT_EQ(Sha512(data), sha512) << n;
+      data.push_back(static_cast<uint8_t>(n * 131 + 7));
+    }
+  };
+  std::thread other(check);
+  check();
+  other.join();
 }
 
 // RFC 5869 test case 1 inputs with SHA-512 (expected output from Python "cryptography").
