@@ -169,10 +169,10 @@ void SecretboxEasy(uint8_t* c, const uint8_t* m, size_t mlen, const uint8_t* non
   crypto_core_hsalsa20(subkey, nonce24, key, nullptr);
   uint8_t block0[64] = {};
   const size_t head = std::min<size_t>(mlen, 32);
-  std::memcpy(block0 + 32, m, head);
+  if (head > 0) std::memcpy(block0 + 32, m, head);  // m may be null when mlen is 0
   crypto_stream_salsa20_xor(block0, block0, 32 + head, nonce24 + 16, subkey);
   if (mlen > head) Salsa20XorIc(ct + head, m + head, mlen - head, nonce24 + 16, 1, subkey);
-  std::memcpy(ct, block0 + 32, head);
+  if (head > 0) std::memcpy(ct, block0 + 32, head);
   crypto_onetimeauth_poly1305(c, ct, mlen, block0);
   sodium_memzero(block0, sizeof block0);
   sodium_memzero(subkey, sizeof subkey);

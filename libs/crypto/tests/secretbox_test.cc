@@ -37,6 +37,7 @@ void ExpectSameAsLibsodium(Salsa20Fn fn) {
   const std::vector<uint8_t> key = RandomData(rng, 32);
   const std::vector<uint8_t> nonce = RandomData(rng, 8);
   for (size_t n : Lengths()) {
+    if (n == 0) continue;  // libsodium's stream functions take no null pointers
     const std::vector<uint8_t> in = RandomData(rng, n);
     for (uint64_t ic : kCounters) {
       std::vector<uint8_t> want(n);
