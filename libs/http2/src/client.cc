@@ -101,6 +101,7 @@ absl::Status ValidateOptions(const ClientOptions& o) {
   if (o.stream_window_size < kMinWindow || o.connection_window_size < kMinWindow) {
     return absl::InvalidArgumentError("flow-control windows must be >= 65535");
   }
+  if (o.notsent_lowat < 0) return absl::InvalidArgumentError("notsent_lowat must be >= 0");
   if (o.max_response_body_bytes < 0 || o.max_requests_per_connection < 0) {
     return absl::InvalidArgumentError("limits must be >= 0");
   }
@@ -708,6 +709,7 @@ absl::StatusOr<std::unique_ptr<Http2Client>> Http2Client::Create(ClientOptions o
   config.connection_window_size = options.connection_window_size;
   config.max_response_body_bytes = options.max_response_body_bytes;
   config.max_requests_per_connection = options.max_requests_per_connection;
+  config.notsent_lowat = options.notsent_lowat;
   config.connect_timeout = options.connect_timeout;
   config.ping_interval = options.ping_interval;
   config.ping_timeout = options.ping_timeout;

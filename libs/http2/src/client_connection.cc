@@ -1,5 +1,7 @@
 #include "client_connection.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/ssl.h>
 
 #include <algorithm>
@@ -29,6 +31,8 @@ constexpr uint32_t kRotateAtStreamId = (1u << 31) - (1u << 20);
 auto Redirect(asio::error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
 
 bool Enabled(absl::Duration d) { return d > absl::ZeroDuration() && d < absl::Hours(24 * 365); }
+
+using NotsentLowat = asio::detail::socket_option::integer<IPPROTO_TCP, TCP_NOTSENT_LOWAT>;
 
 }  // namespace
 
@@ -100,6 +104,10 @@ asio::awaitable<void> ClientConnection::ConnectFlow(
       co_return;
     }
     socket().set_option(Tcp::no_delay(true), ec);
+    if (config_.notsent_lowat > 0) {
+      // Best effort: without it the connection works, with more bytes queued in the kernel.
+      socket().set_option(NotsentLowat(config_.notsent_lowat), ec);
+    }
   } catch (const std::exception& e) {
     Terminate(absl::InternalError(absl::StrCat("connect ", target, ": ", e.what())));
     co_return;

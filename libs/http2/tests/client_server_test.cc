@@ -318,14 +318,17 @@ TEST_F(Http2Test, LargeBodiesBothWaysUnderFlowControl) {
 
 // Writes go through a buffer BIO and out in one send per batch (session_io.cc). A peer that
 // stops reading blocks those sends with data still buffered; once it reads again everything
-// arrives whole and in order.
-TEST_F(Http2Test, BufferedWritesSurviveAPeerThatStopsReading) {
+// arrives whole and in order. With a 1 KiB TCP_NOTSENT_LOWAT nearly every send stops early.
+class BufferedWritesTest : public Http2Test, public ::testing::WithParamInterface<int> {};
+
+TEST_P(BufferedWritesTest, SurviveAPeerThatStopsReading) {
   StartServer([](const Request& request, Responder responder) {
     responder.Respond(200, std::to_string(request.body.size()) + ":" +
                                std::to_string(std::hash<std::string>{}(request.body)));
   });
   ClientOptions options = BaseClientOptions();
   options.ping_interval = absl::InfiniteDuration();  // a paused peer must not count as dead
+  options.notsent_lowat = GetParam();
   auto client = StartClient(options);
   ASSERT_TRUE(client->Send(Get("/")).ok());  // connected
 
@@ -358,6 +361,9 @@ TEST_F(Http2Test, BufferedWritesSurviveAPeerThatStopsReading) {
   EXPECT_EQ(got, expected);
   EXPECT_EQ(client->stats().connections_opened, 1u);
 }
+
+INSTANTIATE_TEST_SUITE_P(NotsentLowat, BufferedWritesTest,
+                         ::testing::Values(ClientOptions{}.notsent_lowat, 0, 1024));
 
 TEST_F(Http2Test, ResponseBodyOverLimitIsResourceExhausted) {
   StartServer([](const Request& request, Responder responder) {
@@ -913,6 +919,9 @@ TEST_F(Http2Test, SubmitBeforeStartAndBadArguments) {
   EXPECT_TRUE(Http2Client::Create(ClientOptions{.origin = "https://[::1]:8443/"}).ok());
   EXPECT_TRUE(absl::IsInvalidArgument(
       Http2Client::Create(ClientOptions{.origin = "https://h", .min_connections = 3}).status()));
+  ClientOptions negative_lowat{.origin = "https://h"};
+  negative_lowat.notsent_lowat = -1;
+  EXPECT_TRUE(absl::IsInvalidArgument(Http2Client::Create(negative_lowat).status()));
 }
 
 // ---- metrics hooks and server details

@@ -106,6 +106,11 @@ struct ClientOptions {
   // Request headers (lowercase names) sent as HPACK "never indexed" literals: values that differ
   // on every request (APNs' apns-id) would only churn both ends' dynamic tables.
   std::vector<std::string> never_indexed_headers = {};
+  // TCP_NOTSENT_LOWAT of each connection: at most this many bytes wait unsent in the kernel; the
+  // rest waits in nghttp2 (not yet encoded or encrypted) until the socket drains. Without it a
+  // full window of 1,000 APNs pushes put ~4 MB in the socket, which the peer's reads then had to
+  // transmit (docs/benchmarks.md, round 5). 0: the kernel's default (no limit).
+  int notsent_lowat = 128 * 1024;
 
   // TCP connect + TLS handshake + the peer's first SETTINGS.
   absl::Duration connect_timeout = absl::Seconds(10);
