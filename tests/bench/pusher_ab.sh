@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# pusher_ab.sh OTHER_BUILD_DIR [PAIRS] [JOBS] — compares the pusher of two builds on this
+# machine: PAIRS (default 5) pairs of long backlog runs of scripts/bench.sh (JOBS jobs queued
+# before the pusher starts, default 400,000: ~4 s each), the other build first, then this tree's
+# `build/`, alternating, so both sample the same moments of a machine whose speed wanders.
+# Prints one line per run (pushes/s; CPU seconds of the pusher, the fake and Redis; busy cores)
+# and the mean of each build and of the per-pair differences.
+#
+# Why: the best-of-3 rates of bench.sh move by ±8 % between runs a minute apart; pairs of
+# 4-second runs differ by 1-3 %, which is what a change of a few percent needs
+# (docs/benchmarks.md, round 5). Keep the other build in a second work tree:
+#   git worktree add /work/wt-base <rev>
+#   cmake -S /work/wt-base -B /work/wt-base/build -G Ninja -DCMAKE_BUILD_TYPE=Release
+#   ninja -C /work/wt-base/build ntf-pusher ntf-fake-apns ntf-pusher-bench ntfctl
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+OTHER=${1:?usage: pusher_ab.sh OTHER_BUILD_DIR [PAIRS] [JOBS]}
+PAIRS=${2:-5}
+JOBS=${3:-400000}
+LOG=$(mktemp)
+RESULTS=$(mktemp)
+trap 'rm -f "$LOG" "$RESULTS"' EXIT
+
+run() {  # run LABEL BUILD_DIR: one backlog run, one result line
+  BENCH_BUILD_DIR=$2 BENCH_ONLY=pusher H2LOAD_RUNS=0 BACKLOG_RUNS=1 PUSHER_BENCH_RATE_JOBS=10 \
+    PUSHER_BENCH_JOBS=$JOBS "$ROOT/scripts/bench.sh" > "$LOG" 2>&1 || { tail -20 "$LOG"; exit 1; }
+  local rate cpu busy
+  rate=$(sed -n 's/^drain: .*-> \([0-9]*\) pushes\/s.*/\1/p' "$LOG")
+  cpu=$(sed -n 's/^\[cpu\] backlog.*ntf-pusher \([0-9.]*\) s.*ntf-fake-apns \([0-9.]*\) s.*redis \([0-9.]*\) s.*/pusher \1 s, fake \2 s, redis \3 s/p' "$LOG")
+  busy=$(sed -n 's/^\[cpu\] machine, backlog: \([0-9.]*\) of.*/\1/p' "$LOG")
+  echo "$1 ${rate:-0} pushes/s ($cpu; $busy cores busy)"
+}
+
+for i in $(seq "$PAIRS"); do
+  run other "$OTHER" | tee -a "$RESULTS"
+  run this "$ROOT/build" | tee -a "$RESULTS"
+done
+awk '
+  { rate[$1] += $2; n[$1]++; if ($1 == "other") last = $2; else if (last > 0) { d += ($2 - last) / last; pairs++ } }
+  END {
+    printf "[ab] other build: %.0f pushes/s, this build: %.0f pushes/s (means of %d runs each)\n",
+      rate["other"] / n["other"], rate["this"] / n["this"], n["this"]
+    printf "[ab] this build vs other, mean of per-pair differences: %+.1f %%\n", 100 * d / pairs
+  }' "$RESULTS"
