@@ -160,6 +160,7 @@ NTF_AVX512 void Salsa20XorIcAvx512(uint8_t* out, const uint8_t* in, size_t len,
     }
     ic += 16;
   }
+  sodium_memzero(init, sizeof init);  // the key's words (best effort: registers are not wiped)
 }
 
 #endif  // __x86_64__
