@@ -65,7 +65,7 @@ absl::StatusOr<PushJob> DecodeEntry(const redis::Fields& fields) {
   if (!kind) return absl::InvalidArgumentError("job kind unspecified or unknown");
   if (proto.token_id().empty()) return absl::InvalidArgumentError("job has no token id");
   PushJob job;
-  job.job_id = proto.job_id();
+  job.job_id = std::move(*proto.mutable_job_id());
   job.kind = *kind;
   job.token_id.assign(proto.token_id().begin(), proto.token_id().end());
   job.notification_ids.assign(proto.notification_ids().begin(), proto.notification_ids().end());

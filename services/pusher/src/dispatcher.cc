@@ -325,7 +325,7 @@ Dispatcher::Routing Dispatcher::Process(std::vector<JobEntry> entries) {
       continue;
     }
     auto d = std::make_unique<Delivery>();
-    d->entry_id = e.id;
+    d->entry_id = std::move(e.id);  // `e` is not used again
     d->deliveries = e.deliveries;
     d->job = *std::move(spec);
     d->attempt = d->job.attempt;

@@ -41,10 +41,12 @@ http2::Http2Client* ApnsSender::ClientFor(wire::PushProvider provider) const {
   }
 }
 
-// One ProviderBatch per endpoint client (at most three), submitted together.
+// One ProviderBatch per endpoint client (at most three), submitted together, and the time the
+// batch's pushes are checked against their expiry (one clock read per batch).
 class ApnsSender::Batches {
  public:
-  explicit Batches(const common::Clock& clock) : clock_(clock) {}
+  explicit Batches(const common::Clock& clock) : clock_(clock), now_(clock.Now()) {}
+  absl::Time now() const { return now_; }
   ProviderBatch& For(http2::Http2Client& client) {
     for (auto& b : batches_) {
       if (b && &b->client == &client) return b->batch;
@@ -67,6 +69,7 @@ class ApnsSender::Batches {
     ProviderBatch batch;
   };
   const common::Clock& clock_;
+  const absl::Time now_;
   std::optional<Entry> batches_[3];
 };
 
@@ -104,7 +107,7 @@ void ApnsSender::Add(const Delivery& delivery, const PushContent& content, Done 
                                  .topic = topic_,
                                  .job_id = delivery.job.job_id,
                                  .enqueued_at = delivery.job.enqueued_at,
-                                 .now = clock_.Now(),
+                                 .now = batches.now(),
                                  .provider_token = *jwt});
   // The request holds its own copy of the token now; the call keeps this one.
   batches.For(*client).Add(std::move(request), request_timeout_,
