@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "ntf/common/testing/wait.h"
 #include "ntf/crypto/primitives.h"
 #include "services/pusher/src/job_worker.h"
 #include "services/pusher/tests/service_fakes.h"
@@ -120,13 +121,6 @@ TEST_F(JobWorkerTest, DrainDoesNotWaitOutTheLinger) {
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
-// Polls `done` for up to 5 s.
-template <typename Pred>
-bool WaitUntil(Pred done) {
-  for (int i = 0; i < 2500 && !done(); ++i) absl::SleepFor(absl::Milliseconds(2));
-  return done();
-}
-
 // A full in-flight window is refilled a batch at a time: one answer does not wake the sender
 // to send one job (JobWorker::RoomForABatchLocked).
 TEST_F(JobWorkerTest, FullWindowWaitsForRoomForABatch) {
@@ -136,12 +130,14 @@ TEST_F(JobWorkerTest, FullWindowWaitsForRoomForABatch) {
   for (const char* id : {"1-0", "2-0", "3-0", "4-0", "5-0", "6-0"}) {
     Offer(Job(PushKind::kCheckMessages, id));
   }
-  ASSERT_TRUE(WaitUntil([&] { return sender_->held_count() == 4; }));
+  ASSERT_TRUE(common::testing::WaitUntil([&] { return sender_->held_count() == 4; },
+                                         absl::Seconds(5), absl::Milliseconds(2)));
   ASSERT_TRUE(sender_->ReleaseOne());  // room for one; two are ready: wait
   absl::SleepFor(absl::Milliseconds(50));
   EXPECT_EQ(sender_->sends(), 4);
   ASSERT_TRUE(sender_->ReleaseOne());  // room for both
-  ASSERT_TRUE(WaitUntil([&] { return sender_->sends() == 6; }));
+  ASSERT_TRUE(common::testing::WaitUntil([&] { return sender_->sends() == 6; }, absl::Seconds(5),
+                                         absl::Milliseconds(2)));
   EXPECT_EQ(sender_->batch_sizes().back(), 2);
   sender_->ReleaseHeld();
   ASSERT_TRUE(stream_.WaitForAcks(6, absl::Seconds(5)));

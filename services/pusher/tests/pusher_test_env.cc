@@ -29,15 +29,6 @@ std::string WriteFile(const std::string& dir, const std::string& name, const std
 
 }  // namespace
 
-bool WaitUntil(const std::function<bool()>& condition, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (absl::Now() < deadline) {
-    if (condition()) return true;
-    absl::SleepFor(absl::Milliseconds(20));
-  }
-  return condition();
-}
-
 std::unique_ptr<PusherTestEnv> PusherTestEnv::Create() {
   std::unique_ptr<PusherTestEnv> env(new PusherTestEnv());
   absl::StatusOr<std::unique_ptr<pg::testing::TestSchema>> schema =

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "ntf/common/testing/wait.h"
 #include "ntf/crypto/seal.h"
 #include "ntf/pg/pool.h"
 #include "ntf/pg/testing/test_database.h"
@@ -99,7 +100,7 @@ class PusherTestEnv {
 };
 
 // Polls `condition` every 20 ms until it holds or `timeout` passes.
-bool WaitUntil(const std::function<bool()>& condition, absl::Duration timeout);
+using common::testing::WaitUntil;
 
 // The decrypted notificationData ("verification" or "message" field) of a recorded push.
 std::string DecryptPush(const ntf::testing::RecordedRequest& request, const TestToken& token);
