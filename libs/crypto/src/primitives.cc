@@ -80,24 +80,27 @@ bool OpenSslDigest(const EVP_MD* md, ByteSpan data, uint8_t* out, unsigned int s
   return ok;
 }
 
+// `md` through OpenSSL, else libsodium's `fallback` (same digest).
+template <typename Digest>
+Digest Hash(const EVP_MD* md, ByteSpan data,
+            int (*fallback)(unsigned char*, const unsigned char*, unsigned long long)) {
+  Digest out;
+  if (OpenSslDigest(md, data, out.data(), out.size())) return out;
+  internal::EnsureSodium();
+  fallback(out.data(), data.data(), data.size());
+  return out;
+}
+
 }  // namespace
 
 Sha256Digest Sha256(ByteSpan data) {
   static const EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  Sha256Digest out;
-  if (OpenSslDigest(md, data, out.data(), out.size())) return out;
-  internal::EnsureSodium();
-  crypto_hash_sha256(out.data(), data.data(), data.size());
-  return out;
+  return Hash<Sha256Digest>(md, data, &crypto_hash_sha256);
 }
 
 Sha512Digest Sha512(ByteSpan data) {
   static const EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA512", nullptr);
-  Sha512Digest out;
-  if (OpenSslDigest(md, data, out.data(), out.size())) return out;
-  internal::EnsureSodium();
-  crypto_hash_sha512(out.data(), data.data(), data.size());
-  return out;
+  return Hash<Sha512Digest>(md, data, &crypto_hash_sha512);
 }
 
 namespace {
