@@ -374,14 +374,15 @@ void FakeApns::Handle(const http2::Request& request, http2::Responder responder)
   record.headers = request.headers;
   record.body = request.body;
   record.received_at = absl::Now();
-  const std::string apns_id = record.Header("apns-id");
+  // Every answer carries one: the request's, or a new one (as APNs).
+  const std::string answer_id = fake_internal::AnswerApnsId(record.Header("apns-id"));
   constexpr absl::string_view kPrefix = "/3/device/";
   if (request.method != "POST" || !absl::StartsWith(request.path, kPrefix)) {
     record.answered = request.method != "POST" ? 405 : 404;
     record.answered_reason = request.method != "POST" ? "MethodNotAllowed" : "BadPath";
     Record(record);
     responder.Respond(JsonResponse(record.answered, {{"reason", record.answered_reason}},
-                                   {{"apns-id", fake_internal::AnswerApnsId(apns_id)}}));
+                                   {{"apns-id", answer_id}}));
     return;
   }
   record.device_token = request.path.substr(kPrefix.size());
@@ -403,8 +404,7 @@ void FakeApns::Handle(const http2::Request& request, http2::Responder responder)
     record.answered = status;
     record.answered_reason = reason;
     Record(record);
-    responder.Respond(JsonResponse(status, {{"reason", reason}},
-                                   {{"apns-id", fake_internal::AnswerApnsId(apns_id)}}));
+    responder.Respond(JsonResponse(status, {{"reason", reason}}, {{"apns-id", answer_id}}));
     return;
   }
   const std::optional<FakeAnswer> scripted = RecordNextAnswer(record, responder);
@@ -412,7 +412,7 @@ void FakeApns::Handle(const http2::Request& request, http2::Responder responder)
   const FakeAnswer& answer = *scripted;
   http2::Headers headers;
   if (!answer.retry_after.empty()) headers.emplace_back("retry-after", answer.retry_after);
-  headers.emplace_back("apns-id", fake_internal::AnswerApnsId(apns_id));
+  headers.emplace_back("apns-id", answer_id);
   http2::Response response;
   if (answer.status == 200) {
     response.status = 200;
