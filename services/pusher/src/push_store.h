@@ -22,6 +22,7 @@
 #include "absl/types/span.h"
 #include "ntf/crypto/seal.h"
 #include "ntf/pg/pool.h"
+#include "ntf/pg/session.h"
 #include "services/pusher/src/push_job.h"
 
 namespace ntf::pusher {
@@ -93,8 +94,11 @@ class PushStore {
 
 class PgPushStore final : public PushStore {
  public:
-  // `pool` must outlive the store.
-  PgPushStore(pg::Pool& pool, crypto::SealKey seal_key) : pool_(pool), seal_key_(seal_key) {}
+  // `pool` (and `loads`, if given) must outlive the store. With `loads`, Load() runs on that
+  // session, on the calling thread: the reader's own connection, which spares each batch the
+  // pool's hand-off to a worker and back (pg/session.h). Everything else runs on the pool.
+  PgPushStore(pg::Pool& pool, crypto::SealKey seal_key, pg::Session* loads = nullptr)
+      : pool_(pool), loads_(loads), seal_key_(seal_key) {}
 
   // ntf::pusher::PushStore
   absl::StatusOr<LoadedTargets> Load(absl::Span<const wire::Bytes> token_ids,
@@ -106,6 +110,7 @@ class PgPushStore final : public PushStore {
 
  private:
   pg::Pool& pool_;
+  pg::Session* const loads_;
   const crypto::SealKey seal_key_;
 };
 

@@ -15,6 +15,7 @@
 #include "ntf/observability/admin_server.h"
 #include "ntf/pg/migrations.h"
 #include "ntf/pg/pool.h"
+#include "ntf/pg/session.h"
 #include "ntf/redis/hiredis_stream_client.h"
 #include "ntf/store/pg_store.h"
 #include "ntf/store/seal_key_file.h"
@@ -87,6 +88,8 @@ struct PusherApp::Parts {
   common::Health health;
 
   std::unique_ptr<pg::Pool> pool;
+  // The reader's own connection for its per-batch loads (PgPushStore::Load), used on its thread.
+  std::unique_ptr<pg::Session> reader_session;
   std::unique_ptr<PgPushStore> store;
   // The token cache (token_cache.size > 0): the lanes and the reader use `push_store`, which is
   // the caching store then and `store` otherwise.
@@ -201,7 +204,11 @@ absl::StatusOr<std::unique_ptr<PusherApp>> PusherApp::Create(const PusherConfig&
     if (!s.ok()) return Step("migrations", s);
     for (const std::string& v : applied) p->log.Info("migration applied", {{"version", v}});
   }
-  p->store = std::make_unique<PgPushStore>(*p->pool, *seal_key);
+  absl::StatusOr<std::unique_ptr<pg::Session>> reader_session =
+      pg::Session::Create(config.database.ToPoolOptions("ntf-pusher"));
+  if (!reader_session.ok()) return Step("database session", reader_session.status());
+  p->reader_session = *std::move(reader_session);
+  p->store = std::make_unique<PgPushStore>(*p->pool, *seal_key, p->reader_session.get());
   p->push_store = p->store.get();
   if (config.token_cache_size > 0) {
     p->token_cache = std::make_unique<TokenCache>(
@@ -349,6 +356,10 @@ absl::StatusOr<std::unique_ptr<PusherApp>> PusherApp::Create(const PusherConfig&
   }
 
   // Health and the admin endpoint.
+  // The pool's health stands for the database: its jobs (completions, cron, outbox) keep it
+  // current. The reader's session is not asked: it notices a recovery only at its next load,
+  // which an idle stream may not bring for a long time; its failures count in the database
+  // error metric and the reader retries them.
   p->health.AddReadinessCheck("postgres", [pool = p->pool.get()] {
     return pool->Healthy() ? absl::OkStatus() : absl::UnavailableError("database unreachable");
   });

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
 
+#include <atomic>
 #include <optional>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include "absl/synchronization/notification.h"
 #include "ntf/crypto/primitives.h"
 #include "ntf/pg/pool.h"
+#include "ntf/pg/session.h"
 #include "ntf/store/seal_key_file.h"
 #include "ntf/wire/encoding.h"
 #include "services/pusher/src/caching_push_store.h"
@@ -219,6 +221,37 @@ TEST_F(PgPushStoreTest, LoadsTokensAndNotificationsWithTheirQueues) {
   EXPECT_EQ(d.nonce.size(), 24u);
   EXPECT_EQ(d.enc_meta.size(), 144u);
   EXPECT_EQ(d.notifier_id.size(), 24u);
+}
+
+TEST_F(PgPushStoreTest, LoadsRunOnTheReadersSessionWhenGivenOne) {
+  absl::StatusOr<crypto::SealKey> key = store::ReadSealKeyFile(env_->Config("x").secret_key_file);
+  ASSERT_TRUE(key.ok());
+  std::atomic<int> pool_jobs{0};
+  pg::PoolOptions options;
+  options.conninfo = env_->Config("x").database.url;
+  options.connections = 1;
+  options.on_job_done = [&pool_jobs](absl::Duration, const absl::Status&) { ++pool_jobs; };
+  auto pool = pg::Pool::Create(options);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  auto session = pg::Session::Create(options);
+  ASSERT_TRUE(session.ok()) << session.status();
+  PgPushStore store(**pool, *key, session->get());
+
+  const int64_t n1 = env_->AddNotification(token_);
+  absl::StatusOr<LoadedTargets> loaded = store.Load({token_.token_id}, {n1});
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_EQ(loaded->tokens.size(), 1u);
+  EXPECT_EQ(loaded->tokens[0]->dh_secret, token_.dh_secret);
+  ASSERT_EQ(loaded->notifications.size(), 1u);
+  EXPECT_EQ(loaded->notifications[0].notification_id, n1);
+  EXPECT_EQ(pool_jobs.load(), 0);  // not a pool job: on the session
+  EXPECT_EQ((*session)->Stats().connected, 1);
+
+  // Everything else still goes through the pool.
+  OutcomeBatch delivered;
+  delivered.delivered = {n1};
+  ASSERT_TRUE(store.Apply(delivered).ok());
+  EXPECT_EQ(pool_jobs.load(), 1);
 }
 
 TEST_F(PgPushStoreTest, TokenChangesAreGuardedByTheDeviceTokenAndTheStatus) {

@@ -23,6 +23,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "ntf/pg/conninfo.h"
+#include "ntf/pg/job.h"
 
 namespace ntf::pg {
 
@@ -57,25 +58,10 @@ struct PoolStats {
 };
 
 namespace internal {
-// How a job's return type R becomes the result handed to the caller.
-template <typename R>
-struct JobResult {
-  using Type = absl::StatusOr<R>;
-  using Value = R;
-};
-template <>
-struct JobResult<void> {
-  using Type = absl::Status;
-};
-template <>
-struct JobResult<absl::Status> {
-  using Type = absl::Status;
-};
-template <typename T>
-struct JobResult<absl::StatusOr<T>> {
-  using Type = absl::StatusOr<T>;
-  using Value = T;
-};
+// Defined in src/link.h: one connection's reconnect logic, shared with Session.
+struct LinkCounters;
+struct LinkOptions;
+class Link;
 }  // namespace internal
 
 // A fixed set of PostgreSQL connections, each owned by one worker thread, fed from one bounded
@@ -119,7 +105,7 @@ class Pool {
   // Blocking variant for tools, tests and start-up code: queues fn and waits for its result.
   // Never call it from an event-loop thread or from inside a job.
   template <typename Fn>
-  auto Run(Fn fn) -> typename internal::JobResult<std::invoke_result_t<Fn&, pqxx::work&>>::Type;
+  auto Run(Fn fn) -> internal::JobResultType<Fn>;
 
   // Runs "SELECT 1" (blocking): OK when a connection works now, Unavailable otherwise.
   absl::Status Ping();
@@ -127,7 +113,7 @@ class Pool {
   // Readiness: false when the most recent connection event of any worker was a failed
   // connection attempt or a lost connection; true after the next successful connect. Never
   // blocks and never touches the network.
-  bool Healthy() const { return healthy_.load(std::memory_order_relaxed); }
+  bool Healthy() const;
 
   PoolStats Stats() const;
 
@@ -153,25 +139,18 @@ class Pool {
   Pool(PoolOptions options, std::string conninfo);
   void Start();
   void WorkerLoop(Worker& worker);
-  absl::Status Execute(Worker& worker, Body& body);
-  absl::Status EnsureConnected(Worker& worker);
-  absl::Status ConnectFailed(Worker& worker, std::string_view what);
-  void DropConnection(Worker& worker);
   bool OnPoolThread() const;
 
   const PoolOptions options_;
   const std::string conninfo_;
+  const std::unique_ptr<const internal::LinkOptions> link_options_;
+  const std::unique_ptr<internal::LinkCounters> counters_;
 
   mutable absl::Mutex mu_;
   std::deque<Job> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int busy_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t rejected_ ABSL_GUARDED_BY(mu_) = 0;
-
-  std::atomic<bool> healthy_{true};
-  std::atomic<int> connected_{0};
-  std::atomic<uint64_t> connect_failures_{0};
-  std::atomic<uint64_t> connections_lost_{0};
 
   std::vector<std::unique_ptr<Worker>> workers_;  // constant after Start()
   absl::Mutex join_mu_;                           // serializes Shutdown()
@@ -181,48 +160,20 @@ class Pool {
 
 template <typename Fn, typename DoneFn>
 absl::Status Pool::Submit(Fn fn, DoneFn done) {
-  using R = std::invoke_result_t<Fn&, pqxx::work&>;
-  using Result = typename internal::JobResult<R>::Type;
-  if constexpr (std::is_same_v<Result, absl::Status>) {
-    return SubmitErased(
-        [fn = std::move(fn)](pqxx::work& tx) mutable -> absl::Status {
-          if constexpr (std::is_void_v<R>) {
-            fn(tx);
-            return absl::OkStatus();
-          } else {
-            return fn(tx);
-          }
-        },
-        [done = std::move(done)](absl::Status status) mutable { done(std::move(status)); });
-  } else {
-    using Value = typename internal::JobResult<R>::Value;
-    // Written by the body, read by done; both run on the same worker thread, in that order.
-    auto slot = std::make_shared<std::optional<Value>>();
-    return SubmitErased(
-        [fn = std::move(fn), slot](pqxx::work& tx) mutable -> absl::Status {
-          if constexpr (std::is_same_v<R, Result>) {
-            Result result = fn(tx);
-            if (!result.ok()) return result.status();
-            slot->emplace(*std::move(result));
-          } else {
-            slot->emplace(fn(tx));
-          }
-          return absl::OkStatus();
-        },
-        [done = std::move(done), slot](absl::Status status) mutable {
-          if (!status.ok()) {
-            done(Result(std::move(status)));
-          } else {
-            done(Result(std::move(**slot)));
-          }
-        });
-  }
+  // Written by the body, read by done; both run on the same worker thread, in that order.
+  auto slot = std::make_shared<internal::JobSlot<Fn>>();
+  return SubmitErased(
+      [fn = std::move(fn), slot](pqxx::work& tx) mutable -> absl::Status {
+        return internal::CallJob(fn, tx, *slot);
+      },
+      [done = std::move(done), slot](absl::Status status) mutable {
+        done(internal::TakeResult<Fn>(std::move(status), *slot));
+      });
 }
 
 template <typename Fn>
-auto Pool::Run(Fn fn) ->
-    typename internal::JobResult<std::invoke_result_t<Fn&, pqxx::work&>>::Type {
-  using Result = typename internal::JobResult<std::invoke_result_t<Fn&, pqxx::work&>>::Type;
+auto Pool::Run(Fn fn) -> internal::JobResultType<Fn> {
+  using Result = internal::JobResultType<Fn>;
   if (OnPoolThread()) {
     return Result(
         absl::FailedPreconditionError("pg::Pool::Run called from a job of the same pool"));
