@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "ntf/pg/errors.h"
+#include "ntf/pg/fields.h"
 #include "ntf/pg/prepared.h"
 #include "ntf/store/migrations_sql.h"
 
@@ -15,7 +16,7 @@ namespace {
 // ---- SQL -------------------------------------------------------------------------------------
 constexpr char kTokenColumns[] =
     "token_id, push_provider, push_token, verify_key, dh_pub_key, dh_priv_key_sealed, "
-    "dh_secret_sealed, reg_code, status, cron_interval, extract(epoch from registered_at)";
+    "dh_secret_sealed, reg_code, status, cron_interval, date_part('epoch', registered_at)";
 
 const std::string kFindTokenRegistration =
     std::string("SELECT ") + kTokenColumns +
@@ -80,13 +81,8 @@ constexpr pg::Migration kMigrations[] = {
 // ---- helpers ---------------------------------------------------------------------------------
 pqxx::binarystring Bin(ByteSpan b) { return pqxx::binarystring(b.data(), b.size()); }
 
-Bytes ToBytes(const pqxx::field& f) {
-  pqxx::binarystring b(f);
-  return Bytes(b.data(), b.data() + b.size());
-}
-
 absl::StatusOr<Bytes> Unseal(const crypto::SealKey& key, const pqxx::field& f, const char* column) {
-  absl::StatusOr<Bytes> plain = crypto::Unseal(key, ToBytes(f));
+  absl::StatusOr<Bytes> plain = crypto::Unseal(key, pg::ByteaField(f));
   if (!plain.ok()) {
     return absl::InternalError(
         absl::StrCat("cannot unseal ", column, " (wrong server secret key?)"));
@@ -96,35 +92,35 @@ absl::StatusOr<Bytes> Unseal(const crypto::SealKey& key, const pqxx::field& f, c
 
 absl::StatusOr<Token> ReadToken(const pqxx::row& row, const crypto::SealKey& key) {
   Token t;
-  t.token_id = ToBytes(row[0]);
+  t.token_id = pg::ByteaField(row[0]);
   std::optional<PushProvider> provider = wire::ParsePushProviderName(row[1].c_str());
   if (!provider) return absl::InternalError(absl::StrCat("bad push_provider ", row[1].c_str()));
-  t.device = {.provider = *provider, .token = ToBytes(row[2])};
-  t.verify_key = ToBytes(row[3]);
-  t.dh_pub_key = ToBytes(row[4]);
+  t.device = {.provider = *provider, .token = pg::ByteaField(row[2])};
+  t.verify_key = pg::ByteaField(row[3]);
+  t.dh_pub_key = pg::ByteaField(row[4]);
   absl::StatusOr<Bytes> priv = Unseal(key, row[5], "dh_priv_key");
   if (!priv.ok()) return priv.status();
   t.dh_priv_key = *std::move(priv);
   absl::StatusOr<Bytes> secret = Unseal(key, row[6], "dh_secret");
   if (!secret.ok()) return secret.status();
   t.dh_secret = *std::move(secret);
-  t.reg_code = ToBytes(row[7]);
+  t.reg_code = pg::ByteaField(row[7]);
   absl::StatusOr<TokenStatus> status = wire::ParseTokenStatus(row[8].c_str());
   if (!status.ok()) return absl::InternalError(status.status().message());
   t.status = *status;
   t.cron_interval = row[9].as<uint16_t>();
-  t.registered_at = absl::FromUnixMicros(static_cast<int64_t>(row[10].as<double>() * 1e6));
+  t.registered_at = pg::EpochField(row[10]);
   return t;
 }
 
 absl::StatusOr<Subscription> ReadSubscription(const pqxx::row& row, const crypto::SealKey& key) {
   Subscription s;
-  s.subscription_id = ToBytes(row[0]);
-  s.token_id = ToBytes(row[1]);
+  s.subscription_id = pg::ByteaField(row[0]);
+  s.token_id = pg::ByteaField(row[1]);
   s.server.hosts = absl::StrSplit(row[2].c_str(), ',');
   s.server.port = row[3].c_str();
-  s.server.key_hash = ToBytes(row[4]);
-  s.notifier_id = ToBytes(row[5]);
+  s.server.key_hash = pg::ByteaField(row[4]);
+  s.notifier_id = pg::ByteaField(row[5]);
   absl::StatusOr<Bytes> notifier_key = Unseal(key, row[6], "notifier_key");
   if (!notifier_key.ok()) return notifier_key.status();
   s.notifier_key = *std::move(notifier_key);
@@ -195,7 +191,7 @@ absl::StatusOr<std::vector<Subscription>> PgStore::ActivateToken(ByteSpan token_
     std::vector<Subscription> deleted;
     for (const pqxx::row& row :
          ExecPrepared(tx_, "store_OtherTokensOfDevice", kOtherTokensOfDevice, Bin(token_id))) {
-      absl::StatusOr<std::vector<Subscription>> subs = DeleteToken(ToBytes(row[0]));
+      absl::StatusOr<std::vector<Subscription>> subs = DeleteToken(pg::ByteaField(row[0]));
       if (!subs.ok()) return subs.status();
       for (Subscription& sub : *subs) deleted.push_back(std::move(sub));
     }

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <map>
-#include <pqxx/binarystring>
 #include <pqxx/result>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "ntf/pg/errors.h"
+#include "ntf/pg/fields.h"
 #include "ntf/pg/prepared.h"
 #include "ntf/wire/encoding.h"
 
@@ -18,10 +18,10 @@ namespace {
 // ---- SQL -------------------------------------------------------------------------------------
 constexpr char kLoadTokens[] =
     "SELECT token_id, push_provider, push_token, dh_secret_sealed, reg_code, status, "
-    "extract(epoch from registered_at) FROM tokens WHERE token_id = ANY($1::bytea[])";
+    "date_part('epoch', registered_at) FROM tokens WHERE token_id = ANY($1::bytea[])";
 
 constexpr char kLoadNotifications[] =
-    "SELECT n.notification_id, n.token_id, extract(epoch from n.received_at), n.nmsg_nonce, "
+    "SELECT n.notification_id, n.token_id, date_part('epoch', n.received_at), n.nmsg_nonce, "
     "n.nmsg_meta, s.notifier_id, v.smp_hosts, v.smp_port, v.smp_key_hash "
     "FROM notifications n JOIN subscriptions s USING (subscription_id) "
     "JOIN smp_servers v USING (smp_server_id) "
@@ -68,45 +68,36 @@ constexpr char kRequeued[] =
     "FROM unnest($1::bigint[], $2::text[]) AS u(id, job_id) WHERE n.notification_id = u.id";
 
 // ---- helpers ---------------------------------------------------------------------------------
-wire::Bytes ToBytes(const pqxx::field& f) {
-  pqxx::binarystring b(f);
-  return wire::Bytes(b.data(), b.data() + b.size());
-}
-
-absl::Time FromEpoch(const pqxx::field& f) {
-  return absl::FromUnixMicros(static_cast<int64_t>(f.as<double>() * 1e6));
-}
-
 absl::StatusOr<PushTarget> ReadTarget(const pqxx::row& row, const crypto::SealKey& key) {
   PushTarget t;
-  t.token_id = ToBytes(row[0]);
+  t.token_id = pg::ByteaField(row[0]);
   std::optional<wire::PushProvider> provider = wire::ParsePushProviderName(row[1].c_str());
   if (!provider) return absl::InternalError(absl::StrCat("bad push_provider ", row[1].c_str()));
-  t.device = {.provider = *provider, .token = ToBytes(row[2])};
-  absl::StatusOr<wire::Bytes> secret = crypto::Unseal(key, ToBytes(row[3]));
+  t.device = {.provider = *provider, .token = pg::ByteaField(row[2])};
+  absl::StatusOr<wire::Bytes> secret = crypto::Unseal(key, pg::ByteaField(row[3]));
   if (!secret.ok()) {
     return absl::InternalError("cannot unseal dh_secret (wrong server secret key?)");
   }
   t.dh_secret = *std::move(secret);
-  t.reg_code = ToBytes(row[4]);
+  t.reg_code = pg::ByteaField(row[4]);
   absl::StatusOr<wire::TokenStatus> status = wire::ParseTokenStatus(row[5].c_str());
   if (!status.ok()) return absl::InternalError(status.status().message());
   t.status = *status;
-  t.registered_at = FromEpoch(row[6]);
+  t.registered_at = pg::EpochField(row[6]);
   return t;
 }
 
 OutboxNotification ReadNotification(const pqxx::row& row) {
   OutboxNotification n;
   n.notification_id = row[0].as<int64_t>();
-  n.token_id = ToBytes(row[1]);
-  n.data.received_at = FromEpoch(row[2]);
-  n.data.nonce = ToBytes(row[3]);
-  n.data.enc_meta = ToBytes(row[4]);
-  n.data.notifier_id = ToBytes(row[5]);
+  n.token_id = pg::ByteaField(row[1]);
+  n.data.received_at = pg::EpochField(row[2]);
+  n.data.nonce = pg::ByteaField(row[3]);
+  n.data.enc_meta = pg::ByteaField(row[4]);
+  n.data.notifier_id = pg::ByteaField(row[5]);
   n.data.smp_server.hosts = absl::StrSplit(row[6].c_str(), ',');
   n.data.smp_server.port = row[7].c_str();
-  n.data.smp_server.key_hash = ToBytes(row[8]);
+  n.data.smp_server.key_hash = pg::ByteaField(row[8]);
   return n;
 }
 
@@ -209,7 +200,7 @@ absl::StatusOr<int> PgPushStore::ClaimDueCron(int limit, const EnqueueTokens& en
       for (const pqxx::row& row : tx.exec_params(kClaimDueCron, limit)) {
         absl::StatusOr<wire::TokenStatus> status = wire::ParseTokenStatus(row[1].c_str());
         if (status.ok() && status->state == wire::TokenState::kActive) {
-          active.push_back(ToBytes(row[0]));
+          active.push_back(pg::ByteaField(row[0]));
         }
       }
       if (!active.empty()) {
@@ -228,7 +219,7 @@ absl::StatusOr<int> PgPushStore::RequeueLost(absl::Time low_water, absl::Duratio
       int rows = 0;
       for (const pqxx::row& row :
            tx.exec_params(kFindLost, TimeParam(low_water), absl::ToDoubleSeconds(margin), limit)) {
-        per_token[ToBytes(row[1])].push_back(row[0].as<int64_t>());
+        per_token[pg::ByteaField(row[1])].push_back(row[0].as<int64_t>());
         ++rows;
       }
       if (rows == 0) return 0;
