@@ -175,7 +175,7 @@ class Http2Client::Impl final : public internal::ConnectionOwner {
 
   absl::Status Submit(Request request, absl::Duration timeout, ResponseCallback done) {
     absl::StatusOr<std::unique_ptr<Call>> call =
-        MakeCall(std::move(request), timeout, std::move(done));
+        MakeCall(std::move(request), timeout, std::move(done), Clock::now());
     if (!call.ok()) return call.status();
     absl::ReaderMutexLock lock(&mu_);
     if (absl::Status s = Admit(); !s.ok()) return s;
@@ -189,11 +189,12 @@ class Http2Client::Impl final : public internal::ConnectionOwner {
     std::vector<absl::Status> statuses(submissions.size());
     std::vector<std::unique_ptr<Call>> calls;
     calls.reserve(submissions.size());
+    const Clock::time_point now = Clock::now();  // one submission time for the batch
     absl::ReaderMutexLock lock(&mu_);
     for (size_t i = 0; i < submissions.size(); ++i) {
       Http2Client::Submission& s = submissions[i];
       absl::StatusOr<std::unique_ptr<Call>> call =
-          MakeCall(std::move(s.request), s.timeout, std::move(s.done));
+          MakeCall(std::move(s.request), s.timeout, std::move(s.done), now);
       if (call.ok()) statuses[i] = Admit();
       if (!call.ok()) {
         statuses[i] = call.status();
@@ -261,20 +262,21 @@ class Http2Client::Impl final : public internal::ConnectionOwner {
     int attempts = 0;                        // streams started for this call
     ClientConnection* connection = nullptr;  // in flight only
     int32_t stream_id = -1;
-    Clock::time_point deadline = Clock::time_point::max();  // from Enqueue + timeout
+    Clock::time_point deadline = Clock::time_point::max();  // submitted + timeout
   };
 
   // ---- requests ------------------------------------------------------------------------------
 
   static absl::StatusOr<std::unique_ptr<Call>> MakeCall(Request request, absl::Duration timeout,
-                                                        ResponseCallback done) {
+                                                        ResponseCallback done,
+                                                        Clock::time_point submitted) {
     if (!done) return absl::InvalidArgumentError("Submit without a callback");
     if (absl::Status s = ValidateRequest(request); !s.ok()) return s;
     auto call = std::make_unique<Call>();
     call->request = std::move(request);
     call->done = std::move(done);
     call->timeout = timeout;
-    call->submitted = Clock::now();
+    call->submitted = submitted;
     return call;
   }
 
@@ -300,7 +302,7 @@ class Http2Client::Impl final : public internal::ConnectionOwner {
     call->id = ++next_call_id_;
     const uint64_t id = call->id;
     if (IsFinite(call->timeout)) {
-      call->deadline = Clock::now() + ToChrono(call->timeout);
+      call->deadline = call->submitted + ToChrono(call->timeout);
       if (call->deadline < deadline_armed_) ArmDeadlineTimer(call->deadline);
     }
     calls_.emplace(id, std::move(call));
