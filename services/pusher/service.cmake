@@ -56,6 +56,7 @@ ntf_cc_test(NAME pusher_service_test
     tests/dispatcher_service_test.cc
     tests/pusher_metrics_service_test.cc
     tests/token_cache_service_test.cc
+    tests/held_jobs_service_test.cc
   DEPS ntf::pusher_service prometheus-cpp::core)
 
 if(NOT NTF_UNIT_ONLY)

@@ -338,6 +338,7 @@ Dispatcher::Routing Dispatcher::Process(std::vector<JobEntry> entries) {
   // them back): dead-letter instead of crashing another replica.
   std::vector<std::unique_ptr<Delivery>> poison;
   auto is_poison = [&](const std::unique_ptr<Delivery>& d) {
+    if (overflowed_.empty()) return d->deliveries > options_.max_deliveries;
     auto overflowed = overflowed_.find(d->entry_id);
     const int64_t handed_back = overflowed == overflowed_.end() ? 0 : overflowed->second;
     return d->deliveries - handed_back > options_.max_deliveries;
@@ -389,7 +390,7 @@ Dispatcher::Routing Dispatcher::Process(std::vector<JobEntry> entries) {
   for (const OutboxNotification& n : loaded->notifications) rows[n.notification_id] = &n;
 
   struct LaneBatch {
-    std::vector<std::string> ids;
+    std::vector<std::string_view> ids;  // the jobs' entry ids, valid until the lane has them
     std::vector<std::unique_ptr<Delivery>> jobs;
   };
   absl::flat_hash_map<JobWorker*, LaneBatch> per_lane;
@@ -427,10 +428,14 @@ Dispatcher::Routing Dispatcher::Process(std::vector<JobEntry> entries) {
   for (auto& [lane, batch] : per_lane) {
     // Held before the lane can finish (and release) them; one lock each for both.
     held_.Add(batch.ids);
+    // A job the lane takes may be finished and freed at once: what is needed of the taken ones
+    // afterwards is copied before.
+    std::vector<std::string> ids_for_overflowed;
+    if (!overflowed_.empty()) ids_for_overflowed.assign(batch.ids.begin(), batch.ids.end());
     std::vector<std::unique_ptr<Delivery>> refused = lane->OfferBatch(std::move(batch.jobs));
     const size_t taken = batch.ids.size() - refused.size();  // the lane took a prefix
-    if (!overflowed_.empty()) {
-      for (size_t i = 0; i < taken; ++i) overflowed_.erase(batch.ids[i]);
+    for (size_t i = 0; i < taken && i < ids_for_overflowed.size(); ++i) {
+      overflowed_.erase(ids_for_overflowed[i]);
     }
     routed_.fetch_add(static_cast<int64_t>(taken));
     routing.Count(lane, static_cast<int64_t>(taken), static_cast<int64_t>(refused.size()));

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -24,16 +25,24 @@ namespace ntf::pusher {
 
 class HeldJobs {
  public:
-  void Add(const std::string& id);
+  // Ids are stream entry ids, kept as StreamId (no allocation, cheap hashing: a job passes here
+  // twice); text that is not one (never from Redis) is kept as it is.
+  void Add(std::string_view id);
   void Add(absl::Span<const std::string> ids);
+  void Add(absl::Span<const std::string_view> ids);
+  void Remove(std::string_view id);
   void Remove(absl::Span<const std::string> ids);
-  void Remove(const std::string& id);
+  void Remove(absl::Span<const std::string_view> ids);
   std::vector<std::string> Snapshot() const;
   size_t size() const;
 
  private:
+  void AddLocked(std::string_view id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void RemoveLocked(std::string_view id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   mutable absl::Mutex mu_;
-  absl::flat_hash_set<std::string> ids_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<StreamId> ids_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_set<std::string> other_ids_ ABSL_GUARDED_BY(mu_);
 };
 
 // Runs KeepOwned(held.Snapshot()) every `interval` on its own thread. `stream` (its own

@@ -1,35 +1,14 @@
 #include "services/pusher/src/job_stream.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "ntf/redis/stream_commands.h"
 
 namespace ntf::pusher {
 namespace {
-
-struct ParsedId {
-  uint64_t ms = 0;
-  uint64_t seq = 0;
-  friend auto operator<=>(const ParsedId&, const ParsedId&) = default;
-};
-
-std::optional<ParsedId> ParseId(std::string_view id) {
-  const size_t dash = id.find('-');
-  ParsedId out;
-  if (dash == std::string_view::npos) {
-    if (!absl::SimpleAtoi(absl::string_view(id.data(), id.size()), &out.ms)) return std::nullopt;
-    return out;
-  }
-  if (!absl::SimpleAtoi(absl::string_view(id.data(), dash), &out.ms)) return std::nullopt;
-  std::string_view seq = id.substr(dash + 1);
-  if (!absl::SimpleAtoi(absl::string_view(seq.data(), seq.size()), &out.seq)) return std::nullopt;
-  return out;
-}
-
-std::string FormatId(const ParsedId& id) { return absl::StrCat(id.ms, "-", id.seq); }
 
 // A RESP2 flat [key, value, ...] array as a map (values kept as replies).
 std::map<std::string, redis::Reply> FlatMap(const redis::Reply& reply) {
@@ -54,30 +33,55 @@ constexpr size_t kKeepOwnedChunk = 1000;
 
 }  // namespace
 
+std::optional<StreamId> StreamId::Parse(std::string_view text) {
+  // Digits only (no sign, no blanks), at most 2^64 - 1.
+  auto decimal = [](std::string_view digits, uint64_t& out) {
+    if (digits.empty()) return false;
+    uint64_t v = 0;
+    for (char c : digits) {
+      if (c < '0' || c > '9') return false;
+      const uint64_t d = static_cast<uint64_t>(c - '0');
+      if (v > (std::numeric_limits<uint64_t>::max() - d) / 10) return false;
+      v = v * 10 + d;
+    }
+    out = v;
+    return true;
+  };
+  const size_t dash = text.find('-');
+  StreamId out;
+  if (!decimal(text.substr(0, dash), out.ms)) return std::nullopt;
+  if (dash != std::string_view::npos && !decimal(text.substr(dash + 1), out.seq)) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+std::string StreamId::ToString() const { return absl::StrCat(ms, "-", seq); }
+
 std::optional<absl::Time> StreamIdTime(std::string_view id) {
-  std::optional<ParsedId> parsed = ParseId(id);
+  std::optional<StreamId> parsed = StreamId::Parse(id);
   if (!parsed) return std::nullopt;
   return absl::FromUnixMillis(static_cast<int64_t>(parsed->ms));
 }
 
 std::optional<std::string> JobStreamStats::LowWaterId() const {
-  std::optional<ParsedId> low;
+  std::optional<StreamId> low;
   for (const std::optional<std::string>& candidate : {oldest_pending_id, oldest_unread_id}) {
     if (!candidate) continue;
-    std::optional<ParsedId> id = ParseId(*candidate);
+    std::optional<StreamId> id = StreamId::Parse(*candidate);
     if (id && (!low || *id < *low)) low = id;
   }
   if (!low) return std::nullopt;
-  return FormatId(*low);
+  return low->ToString();
 }
 
 std::optional<std::string> JobStreamStats::TrimBelowId() const {
   if (!group_exists) return std::nullopt;
   if (std::optional<std::string> low = LowWaterId()) return low;
-  std::optional<ParsedId> last = ParseId(last_delivered_id);
+  std::optional<StreamId> last = StreamId::Parse(last_delivered_id);
   if (!last) return std::nullopt;
   last->seq += 1;
-  return FormatId(*last);
+  return last->ToString();
 }
 
 RedisJobStream::RedisJobStream(std::unique_ptr<redis::HiredisStreamClient> client,
@@ -143,10 +147,10 @@ return out
 absl::StatusOr<std::vector<JobEntry>> RedisJobStream::Reclaim(absl::Span<const std::string> ids) {
   if (ids.empty()) return std::vector<JobEntry>{};
   // Stream order, so that FillDeliveries' XPENDING range covers them all.
-  std::vector<std::pair<ParsedId, std::string_view>> sorted;
+  std::vector<std::pair<StreamId, std::string_view>> sorted;
   sorted.reserve(ids.size());
   for (const std::string& id : ids) {
-    std::optional<ParsedId> parsed = ParseId(id);
+    std::optional<StreamId> parsed = StreamId::Parse(id);
     if (!parsed) return absl::InvalidArgumentError(absl::StrCat("bad stream id ", id));
     sorted.emplace_back(*parsed, id);
   }

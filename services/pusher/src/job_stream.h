@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -71,6 +72,23 @@ struct JobStreamStats {
   // The id below which the stream may be trimmed without losing a live entry: LowWaterId(), or
   // just above the last delivered entry when nothing is live. nullopt when the group is missing.
   std::optional<std::string> TrimBelowId() const;
+};
+
+// A stream entry id ("1700000000000-3": milliseconds, sequence) as two numbers: ordered like
+// Redis orders entries, hashed and compared without the text.
+struct StreamId {
+  uint64_t ms = 0;
+  uint64_t seq = 0;
+
+  // "<ms>-<seq>", or "<ms>" (seq 0); nullopt for anything else.
+  static std::optional<StreamId> Parse(std::string_view text);
+  std::string ToString() const;
+
+  friend auto operator<=>(const StreamId&, const StreamId&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const StreamId& id) {
+    return H::combine(std::move(h), id.ms, id.seq);
+  }
 };
 
 // The millisecond timestamp part of a stream id ("1700000000000-3"), as a time.

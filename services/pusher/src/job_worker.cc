@@ -143,7 +143,7 @@ void JobWorker::SenderLoop() {
                                                               options_.max_in_flight - in_flight_,
                                                               std::max(1, options_.send_batch)}));
       for (size_t i = 0; i < n; ++i) {
-        in_flight_ids_.insert(ready_.front()->entry_id);
+        in_flight_jobs_.insert(ready_.front().get());
         taken.push_back(std::move(ready_.front()));
         ready_.pop_front();
       }
@@ -179,7 +179,7 @@ void JobWorker::SenderLoop() {
 void JobWorker::OnSent(DeliveryPtr delivery, SendResult result) {
   absl::MutexLock lock(&mu_);
   --in_flight_;
-  in_flight_ids_.erase(delivery->entry_id);
+  in_flight_jobs_.erase(delivery.get());
   answered_.push_back({std::move(delivery), std::move(result)});
 }
 
@@ -249,7 +249,10 @@ bool JobWorker::WriteWithRetry(const char* what, F write) {
 }
 
 void JobWorker::Release(const std::vector<DeliveryPtr>& deliveries) {
-  for (const DeliveryPtr& d : deliveries) held_.Remove(d->entry_id);
+  std::vector<std::string_view> ids;
+  ids.reserve(deliveries.size());
+  for (const DeliveryPtr& d : deliveries) ids.push_back(d->entry_id);
+  held_.Remove(ids);
 }
 
 void JobWorker::Record(const Delivery& d, const SendResult& r, const CompletionPlan& plan) {
@@ -404,7 +407,7 @@ std::vector<std::string> JobWorker::Drain(absl::Time deadline) {
     backing_off_.clear();
     for (Answered& a : answered_) left.push_back(std::move(a.delivery));
     answered_.clear();
-    ids.assign(in_flight_ids_.begin(), in_flight_ids_.end());
+    for (const Delivery* d : in_flight_jobs_) ids.push_back(d->entry_id);
   }
   Release(left);
   held_.Remove(ids);

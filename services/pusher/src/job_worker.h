@@ -129,8 +129,10 @@ class JobWorker {
   void Record(const Delivery& d, const SendResult& r, const CompletionPlan& plan);
   void Release(const std::vector<DeliveryPtr>& deliveries);
 
-  // Entries sent but unanswered when a drain gave up (their callbacks come later).
-  absl::flat_hash_set<std::string> in_flight_ids_ ABSL_GUARDED_BY(mu_);
+  // The jobs sent and not answered yet, for the entry ids a drain that gives up releases. Each
+  // stays alive while here: its sender callback owns it and runs exactly once (PushSender),
+  // taking it out under mu_ (OnSent).
+  absl::flat_hash_set<const Delivery*> in_flight_jobs_ ABSL_GUARDED_BY(mu_);
 
   const JobWorkerOptions options_;
   PushSender& sender_;
