@@ -1,5 +1,6 @@
 #include "ntf/pg/fields.h"
 
+#include <array>
 #include <cmath>
 #include <string>
 #include <string_view>
@@ -10,12 +11,17 @@
 namespace ntf::pg {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// Hex digit -> value, 0xff for anything else.
+constexpr std::array<uint8_t, 256> kHexValue = [] {
+  std::array<uint8_t, 256> t{};
+  t.fill(0xff);
+  for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<uint8_t>(i);
+  for (int i = 0; i < 6; ++i) {
+    t['a' + i] = static_cast<uint8_t>(10 + i);
+    t['A' + i] = static_cast<uint8_t>(10 + i);
+  }
+  return t;
+}();
 
 }  // namespace
 
@@ -28,12 +34,14 @@ std::vector<uint8_t> ByteaField(const pqxx::field& f) {
   const std::string_view hex = text.substr(2);
   if (hex.size() % 2 != 0) throw pqxx::conversion_error("bytea: odd number of hex digits");
   std::vector<uint8_t> out(hex.size() / 2);
+  uint8_t bad = 0;  // checked once, after the loop
   for (size_t i = 0; i < out.size(); ++i) {
-    const int hi = HexValue(hex[2 * i]);
-    const int lo = HexValue(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) throw pqxx::conversion_error("bytea: not a hex digit");
-    out[i] = static_cast<uint8_t>(hi << 4 | lo);
+    const uint8_t hi = kHexValue[static_cast<uint8_t>(hex[2 * i])];
+    const uint8_t lo = kHexValue[static_cast<uint8_t>(hex[2 * i + 1])];
+    bad |= hi | lo;
+    out[i] = static_cast<uint8_t>(hi << 4 | (lo & 0x0f));
   }
+  if (bad & 0xf0) throw pqxx::conversion_error("bytea: not a hex digit");
   return out;
 }
 
