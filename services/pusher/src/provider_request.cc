@@ -16,12 +16,13 @@ using OrderedJson = nlohmann::ordered_json;
 
 constexpr std::string_view kApnsIdDomain = "simplex-ntf apns-id v1";
 
-bool IsLowerHex(std::string_view s) {
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
+// 1 for '0'-'9' and 'a'-'f'.
+constexpr std::array<uint8_t, 256> kLowerHex = [] {
+  std::array<uint8_t, 256> t{};
+  for (char c = '0'; c <= '9'; ++c) t[static_cast<uint8_t>(c)] = 1;
+  for (char c = 'a'; c <= 'f'; ++c) t[static_cast<uint8_t>(c)] = 1;
+  return t;
+}();
 
 bool IsProjectId(std::string_view s) {
   for (char c : s) {
@@ -51,6 +52,13 @@ absl::Status CheckNotExpired(PushKind kind, absl::Time enqueued_at, absl::Time n
 }
 
 }  // namespace
+
+bool IsApnsDeviceToken(std::string_view token) {
+  if (token.empty() || token.size() % 2 != 0) return false;
+  uint8_t all = 1;
+  for (char c : token) all &= kLowerHex[static_cast<uint8_t>(c)];
+  return all == 1;
+}
 
 absl::Duration PushLifetime(PushKind kind) {
   switch (kind) {
@@ -84,8 +92,7 @@ std::string ApnsIdFromJobId(std::string_view job_id) {
 
 absl::StatusOr<HttpRequest> BuildApnsRequest(const PushContent& content,
                                              const ApnsRequestParams& params) {
-  if (params.device_token.empty() || params.device_token.size() % 2 != 0 ||
-      !IsLowerHex(params.device_token)) {
+  if (!IsApnsDeviceToken(params.device_token)) {
     return absl::InvalidArgumentError("APNs device token is not lowercase hex");
   }
   if (params.topic.empty()) return absl::InvalidArgumentError("apns-topic is empty");

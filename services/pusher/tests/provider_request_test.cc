@@ -107,6 +107,24 @@ TEST(ApnsRequestTest, RetriesReuseTheApnsIdAndExpiration) {
             FindHttpHeader(b->headers, "apns-expiration"));
 }
 
+TEST(ApnsRequestTest, DeviceTokensAreNonEmptyEvenLengthLowercaseHex) {
+  EXPECT_TRUE(IsApnsDeviceToken("00"));
+  EXPECT_TRUE(IsApnsDeviceToken(std::string(64, 'f')));
+  EXPECT_TRUE(IsApnsDeviceToken("0123456789abcdef"));
+  EXPECT_FALSE(IsApnsDeviceToken(""));
+  EXPECT_FALSE(IsApnsDeviceToken("abc"));
+  EXPECT_FALSE(IsApnsDeviceToken(std::string(64, 'f') + "0"));
+  // Every byte that is not a lowercase hex digit, anywhere in the token.
+  for (int c = 0; c < 256; ++c) {
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) continue;
+    for (size_t at : {size_t{0}, size_t{31}, size_t{63}}) {
+      std::string token(64, 'a');
+      token[at] = static_cast<char>(c);
+      EXPECT_FALSE(IsApnsDeviceToken(token)) << c << " at " << at;
+    }
+  }
+}
+
 TEST(ApnsRequestTest, RejectsBadInput) {
   const PushContent c = Content(PushKind::kMessage);
   EXPECT_EQ(BuildApnsRequest(c, Apns("")).status().code(), absl::StatusCode::kInvalidArgument);

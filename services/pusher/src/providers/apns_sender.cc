@@ -8,17 +8,6 @@
 #include "services/pusher/src/providers/provider_submit.h"
 
 namespace ntf::pusher {
-namespace {
-
-bool IsLowerHex(const wire::Bytes& token) {
-  if (token.empty() || token.size() % 2 != 0) return false;
-  for (uint8_t c : token) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 ApnsSender::ApnsSender(ApnsTokenProvider* auth, ApnsEndpoints endpoints, std::string topic,
                        absl::Duration request_timeout, const common::Clock& clock)
@@ -93,7 +82,7 @@ void ApnsSender::Add(const Delivery& delivery, const PushContent& content, Done 
     done(LocalResult(SendResult::Kind::kProviderDisabled));
     return;
   }
-  if (!IsLowerHex(target.device.token)) {
+  if (!IsApnsDeviceToken(wire::AsStringView(target.device.token))) {
     done(LocalResult(SendResult::Kind::kBadDeviceToken));
     return;
   }
