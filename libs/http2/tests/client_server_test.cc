@@ -21,6 +21,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "ntf/common/testing/wait.h"
 #include "ntf/http2/client.h"
 #include "ntf/http2/server.h"
 #include "ntf/http2/testing/test_pki.h"
@@ -30,14 +31,10 @@ namespace {
 
 using ::testing::Test;
 
-// Polls `condition` until it holds or `timeout` passes.
+// common::testing::WaitUntil with this file's defaults: 10 s, polled every 2 ms (the client's
+// counters change within milliseconds).
 bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout = absl::Seconds(10)) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (!condition()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(2));
-  }
-  return true;
+  return common::testing::WaitUntil(condition, timeout, absl::Milliseconds(2));
 }
 
 // Collects the results of asynchronous requests.
