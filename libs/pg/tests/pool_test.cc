@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "job_semantics.h"
 #include "ntf/pg/errors.h"
 #include "ntf/pg/testing/test_database.h"
 
@@ -89,26 +90,7 @@ TEST_F(PoolTest, RunReturnsValueAndVoid) {
 
 TEST_F(PoolTest, CommitsOnSuccessAndRollsBackOnErrorStatusOrException) {
   auto pool = MakePool();
-  ASSERT_TRUE(pool->Run([](pqxx::work& tx) { tx.exec("CREATE TABLE t (k int)"); }).ok());
-
-  absl::Status rejected = pool->Run([](pqxx::work& tx) {
-    tx.exec("INSERT INTO t VALUES (1)");
-    return absl::FailedPreconditionError("changed my mind");
-  });
-  EXPECT_EQ(rejected.code(), absl::StatusCode::kFailedPrecondition);
-
-  absl::Status thrown = pool->Run([](pqxx::work& tx) {
-    tx.exec("INSERT INTO t VALUES (2)");
-    throw std::runtime_error("boom");
-  });
-  EXPECT_EQ(thrown.code(), absl::StatusCode::kInternal);
-  EXPECT_THAT(thrown.message(), HasSubstr("boom"));
-
-  ASSERT_TRUE(pool->Run([](pqxx::work& tx) { tx.exec("INSERT INTO t VALUES (3)"); }).ok());
-  absl::StatusOr<int> rows = pool->Run(
-      [](pqxx::work& tx) { return tx.exec1("SELECT coalesce(sum(k), 0) FROM t")[0].as<int>(); });
-  ASSERT_TRUE(rows.ok());
-  EXPECT_EQ(*rows, 3);  // only the committed row
+  testing::ExpectCommitsOnSuccessAndRollsBackOnFailure(*pool);
 }
 
 TEST_F(PoolTest, MapsSqlErrorsToStatusCodes) {

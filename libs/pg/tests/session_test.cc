@@ -8,13 +8,13 @@
 #include <gtest/gtest.h>
 
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "job_semantics.h"
 #include "ntf/pg/testing/test_database.h"
 
 namespace ntf::pg {
@@ -69,27 +69,7 @@ TEST_F(SessionTest, RunsOnTheCallingThreadWithPoolResults) {
 
 TEST_F(SessionTest, CommitsOnSuccessAndRollsBackOnErrorStatusOrException) {
   auto session = MakeSession();
-  ASSERT_TRUE(session->Run([](pqxx::work& tx) { tx.exec("CREATE TABLE t (k int)"); }).ok());
-  absl::Status rejected = session->Run([](pqxx::work& tx) {
-    tx.exec("INSERT INTO t VALUES (1)");
-    return absl::FailedPreconditionError("changed my mind");
-  });
-  EXPECT_EQ(rejected.code(), absl::StatusCode::kFailedPrecondition);
-  absl::Status thrown = session->Run([](pqxx::work& tx) {
-    tx.exec("INSERT INTO t VALUES (2)");
-    throw std::runtime_error("boom");
-  });
-  EXPECT_EQ(thrown.code(), absl::StatusCode::kInternal);
-  EXPECT_THAT(thrown.message(), HasSubstr("boom"));
-  absl::Status syntax = session->Run([](pqxx::work& tx) { tx.exec("SELEC 1"); });
-  EXPECT_FALSE(syntax.ok());
-  EXPECT_THAT(syntax.message(), HasSubstr("syntax error"));
-  ASSERT_TRUE(session->Run([](pqxx::work& tx) { tx.exec("INSERT INTO t VALUES (3)"); }).ok());
-
-  absl::StatusOr<int> sum = session->Run(
-      [](pqxx::work& tx) { return tx.exec1("SELECT coalesce(sum(k), 0) FROM t")[0].as<int>(); });
-  ASSERT_TRUE(sum.ok()) << sum.status();
-  EXPECT_EQ(*sum, 3);               // only the committed row
+  testing::ExpectCommitsOnSuccessAndRollsBackOnFailure(*session);
   EXPECT_TRUE(session->Healthy());  // SQL errors do not drop the connection
   EXPECT_EQ(session->Stats().connections_lost, 0u);
 }
