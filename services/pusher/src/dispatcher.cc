@@ -375,7 +375,9 @@ Dispatcher::Routing Dispatcher::Process(std::vector<JobEntry> entries) {
     notification_ids.insert(notification_ids.end(), d->job.notification_ids.begin(),
                             d->job.notification_ids.end());
   }
+  const common::Clock::SteadyTimePoint load_start = clock_.SteadyNow();
   absl::StatusOr<LoadedTargets> loaded = store_.Load(token_ids, notification_ids);
+  metrics_.BatchLoad(common::FromSteadyDuration(clock_.SteadyNow() - load_start));
   while (!loaded.ok()) {
     metrics_.DbError();
     log_.Warn("cannot load tokens", {{"error", loaded.status()}});

@@ -108,6 +108,15 @@ PusherMetrics::PusherMetrics(prometheus::Registry& registry) {
   for (size_t k = 0; k < kKinds; ++k) {
     end_to_end_[k] = &e2e.Add({{"kind", KindLabel(k)}}, e2e_buckets);
   }
+  batch_load_ = &prometheus::BuildHistogram()
+                     .Name("ntf_pusher_batch_load_seconds")
+                     .Help(
+                         "Time the stream reader waited for one batch's token and outbox rows "
+                         "(token cache, then PostgreSQL for what it lacks)")
+                     .Register(registry)
+                     .Add({}, prometheus::Histogram::BucketBoundaries{0.0001, 0.00025, 0.0005,
+                                                                      0.001, 0.0025, 0.005, 0.01,
+                                                                      0.025, 0.05, 0.1, 0.25, 1});
   auto& jobs = prometheus::BuildCounter()
                    .Name("ntf_pusher_jobs_received_total")
                    .Help(
@@ -285,6 +294,10 @@ void PusherMetrics::DbError() { db_errors_->Increment(); }
 void PusherMetrics::TokenCacheLookups(int64_t hits, int64_t misses) {
   if (hits > 0) token_cache_hits_->Increment(static_cast<double>(hits));
   if (misses > 0) token_cache_misses_->Increment(static_cast<double>(misses));
+}
+
+void PusherMetrics::BatchLoad(absl::Duration duration) {
+  batch_load_->Observe(absl::ToDoubleSeconds(duration));
 }
 
 void PusherMetrics::TokenChangeAnnounced() { token_changes_->Increment(); }

@@ -103,6 +103,9 @@ class PusherMetrics {
   void DbError();
   // Token rows found in the TokenCache and loaded from PostgreSQL.
   void TokenCacheLookups(int64_t hits, int64_t misses);
+  // How long the reader waited for one batch's token rows and outbox rows (the cache, and
+  // PostgreSQL for what it lacks): while the cache fills, this paces the whole replica.
+  void BatchLoad(absl::Duration duration);
   // A change of a token row announced by PostgreSQL.
   void TokenChangeAnnounced();
   // `capacity` is token_cache.size (0 when the cache is configured off).
@@ -126,6 +129,7 @@ class PusherMetrics {
   std::array<prometheus::Counter*, 4> invalidated_{};
   prometheus::Counter* confirmed_ = nullptr;
   std::array<prometheus::Histogram*, kKinds> end_to_end_{};
+  prometheus::Histogram* batch_load_ = nullptr;
   prometheus::Counter* read_ = nullptr;
   prometheus::Counter* claimed_ = nullptr;
   prometheus::Counter* refetched_ = nullptr;

@@ -1,6 +1,7 @@
 // The dispatcher's batch processing: decoding, poison jobs, loading, skips and routing.
 #include <gtest/gtest.h>
 #include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
 
 #include "absl/strings/str_cat.h"
 #include "ntf/crypto/primitives.h"
@@ -105,6 +106,9 @@ TEST_F(DispatcherTest, RoutesByProvider) {
   EXPECT_EQ(fcm_stream_.acked(), std::vector<std::string>{"2-0"});
   EXPECT_EQ(local_stream_.acked(), std::vector<std::string>{"3-0"});
   EXPECT_EQ(dispatcher_->routed(), 3);
+  // One load for the batch, whatever its lanes.
+  const std::string text = prometheus::TextSerializer().Serialize(registry_.Collect());
+  EXPECT_NE(text.find("ntf_pusher_batch_load_seconds_count 1"), std::string::npos) << text;
 }
 
 TEST_F(DispatcherTest, SkipsWhatMustNotBePushed) {

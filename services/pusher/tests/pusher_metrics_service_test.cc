@@ -91,5 +91,18 @@ TEST(PusherMetricsTest, StreamGaugesAndTokenAges) {
   }
 }
 
+TEST(PusherMetricsTest, BatchLoadsAreAHistogramOfSeconds) {
+  prometheus::Registry registry;
+  PusherMetrics metrics(registry);
+  metrics.BatchLoad(absl::Microseconds(20));
+  metrics.BatchLoad(absl::Microseconds(600));
+  const std::string text = Scrape(registry);
+  EXPECT_NE(text.find("ntf_pusher_batch_load_seconds_count 2"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(ntf_pusher_batch_load_seconds_bucket{le="0.0001"} 1)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(ntf_pusher_batch_load_seconds_bucket{le="0.001"} 2)"), std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace ntf::pusher
