@@ -47,10 +47,10 @@ std::vector<uint8_t> ByteaField(const pqxx::field& f) {
 
 absl::Time EpochField(const pqxx::field& f) {
   double seconds = 0;
-  if (!absl::SimpleAtod(absl::string_view(f.c_str(), f.size()), &seconds) ||
-      !std::isfinite(seconds)) {
-    throw pqxx::conversion_error(absl::StrCat("not a finite epoch: '", f.c_str(), "'"));
+  if (!absl::SimpleAtod(absl::string_view(f.c_str(), f.size()), &seconds) || std::isnan(seconds)) {
+    throw pqxx::conversion_error(absl::StrCat("not an epoch: '", f.c_str(), "'"));
   }
+  if (std::isinf(seconds)) return seconds > 0 ? absl::InfiniteFuture() : absl::InfinitePast();
   return absl::FromUnixMicros(std::llround(seconds * 1e6));
 }
 

@@ -96,8 +96,10 @@ TEST_F(FieldsTest, EpochIsExactToTheMicrosecond) {
   ASSERT_TRUE(wrong.ok()) << wrong.status();
   EXPECT_EQ(*wrong, 0);
   EXPECT_EQ(*Epoch("date_part('epoch', timestamptz '1970-01-01 00:00:00+00')"), absl::UnixEpoch());
-  EXPECT_FALSE(Epoch("date_part('epoch', timestamptz 'infinity')").ok());
+  EXPECT_EQ(*Epoch("date_part('epoch', timestamptz 'infinity')"), absl::InfiniteFuture());
+  EXPECT_EQ(*Epoch("date_part('epoch', timestamptz '-infinity')"), absl::InfinitePast());
   EXPECT_FALSE(Epoch("'soon'").ok());
+  EXPECT_FALSE(Epoch("'NaN'::float8").ok());
 }
 
 }  // namespace

@@ -20,7 +20,8 @@ std::vector<uint8_t> ByteaField(const pqxx::field& f);
 
 // A float8 column of Unix seconds, as written by date_part('epoch', <timestamptz>) (float8; the
 // SQL-standard extract() returns numeric since PostgreSQL 14, which is slower to compute and to
-// print), rounded to the microsecond.
+// print), rounded to the microsecond; 'infinity' and '-infinity' (timestamptz allows them) are
+// absl::InfiniteFuture() and absl::InfinitePast().
 absl::Time EpochField(const pqxx::field& f);
 
 }  // namespace ntf::pg
