@@ -193,12 +193,21 @@ int B64Value(char c) {
   return -1;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+// Hex digit -> its value in the low four bits; kUpperHex is also set for 'A'-'F', every bit of
+// kNotHex for anything else. Callers OR the entries of a whole text and test the flags once: no
+// branch per character (random hex mispredicts).
+constexpr uint8_t kUpperHex = 0x10;
+constexpr uint8_t kNotHex = 0xe0;
+constexpr std::array<uint8_t, 256> kHexDigit = [] {
+  std::array<uint8_t, 256> t{};
+  t.fill(0xff);
+  for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<uint8_t>(i);
+  for (int i = 0; i < 6; ++i) {
+    t['a' + i] = static_cast<uint8_t>(10 + i);
+    t['A' + i] = static_cast<uint8_t>(kUpperHex | (10 + i));
+  }
+  return t;
+}();
 
 // Writes the base64url text of in[0, n) with '=' padding: (n + 2) / 3 * 4 characters at o.
 void EncodeScalar(char* o, const uint8_t* in, size_t n) {
@@ -376,13 +385,25 @@ std::string FormatUuid(const std::array<uint8_t, 16>& bytes) {
 absl::StatusOr<Bytes> HexDecode(std::string_view hex) {
   if (hex.size() % 2 != 0) return absl::InvalidArgumentError("hex: odd length");
   Bytes out(hex.size() / 2);
+  uint8_t seen = 0;
   for (size_t i = 0; i < out.size(); ++i) {
-    const int hi = HexValue(hex[2 * i]), lo = HexValue(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0)
-      return absl::InvalidArgumentError(absl::StrCat("hex: bad digit at ", 2 * i));
-    out[i] = static_cast<uint8_t>(hi << 4 | lo);
+    const uint8_t hi = kHexDigit[static_cast<uint8_t>(hex[2 * i])];
+    const uint8_t lo = kHexDigit[static_cast<uint8_t>(hex[2 * i + 1])];
+    seen |= hi | lo;
+    out[i] = static_cast<uint8_t>((hi & 0x0f) << 4 | (lo & 0x0f));
+  }
+  if ((seen & kNotHex) != 0) {
+    size_t at = 0;
+    while ((kHexDigit[static_cast<uint8_t>(hex[at])] & kNotHex) == 0) ++at;
+    return absl::InvalidArgumentError(absl::StrCat("hex: bad digit at ", at / 2 * 2));
   }
   return out;
+}
+
+bool IsLowerHex(std::string_view text) {
+  uint8_t seen = 0;
+  for (char c : text) seen |= kHexDigit[static_cast<uint8_t>(c)];
+  return (seen & (kNotHex | kUpperHex)) == 0;
 }
 
 }  // namespace ntf::wire

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "absl/strings/ascii.h"
 #include "base64_reference.h"
 
 namespace ntf::wire {
@@ -183,6 +184,28 @@ TEST(Hex, RoundTripAndErrors) {
   EXPECT_EQ(HexEncode(*HexDecode("00ffA0")), "00ffa0");
   EXPECT_FALSE(HexDecode("abc").ok());
   EXPECT_FALSE(HexDecode("zz").ok());
+  Bytes all(256);
+  for (int i = 0; i < 256; ++i) all[i] = static_cast<uint8_t>(i);
+  EXPECT_EQ(*HexDecode(HexEncode(all)), all);
+  EXPECT_EQ(*HexDecode(absl::AsciiStrToUpper(HexEncode(all))), all);
+  EXPECT_EQ(HexDecode("00112g33").status().message(), "hex: bad digit at 4");
+  EXPECT_EQ(HexDecode("0011223g").status().message(), "hex: bad digit at 6");
+  // Every byte that is not a hex digit is refused, in either digit of a pair.
+  for (int c = 0; c < 256; ++c) {
+    if (absl::ascii_isxdigit(static_cast<unsigned char>(c))) continue;
+    EXPECT_FALSE(HexDecode(std::string(1, static_cast<char>(c)) + "0").ok()) << c;
+    EXPECT_FALSE(HexDecode(std::string("0") + static_cast<char>(c)).ok()) << c;
+  }
+}
+
+TEST(Hex, LowerHexIsDigitsAndLowercaseAToFOnly) {
+  EXPECT_TRUE(IsLowerHex(""));
+  EXPECT_TRUE(IsLowerHex("0123456789abcdef"));
+  EXPECT_FALSE(IsLowerHex("0123456789ABCDEF"));
+  for (int c = 0; c < 256; ++c) {
+    const bool lower_hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    EXPECT_EQ(IsLowerHex(std::string("ab") + static_cast<char>(c) + "cd"), lower_hex) << c;
+  }
 }
 
 }  // namespace

@@ -16,14 +16,6 @@ using OrderedJson = nlohmann::ordered_json;
 
 constexpr std::string_view kApnsIdDomain = "simplex-ntf apns-id v1";
 
-// 1 for '0'-'9' and 'a'-'f'.
-constexpr std::array<uint8_t, 256> kLowerHex = [] {
-  std::array<uint8_t, 256> t{};
-  for (char c = '0'; c <= '9'; ++c) t[static_cast<uint8_t>(c)] = 1;
-  for (char c = 'a'; c <= 'f'; ++c) t[static_cast<uint8_t>(c)] = 1;
-  return t;
-}();
-
 bool IsProjectId(std::string_view s) {
   for (char c : s) {
     if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
@@ -54,10 +46,7 @@ absl::Status CheckNotExpired(PushKind kind, absl::Time enqueued_at, absl::Time n
 }  // namespace
 
 bool IsApnsDeviceToken(std::string_view token) {
-  if (token.empty() || token.size() % 2 != 0) return false;
-  uint8_t all = 1;
-  for (char c : token) all &= kLowerHex[static_cast<uint8_t>(c)];
-  return all == 1;
+  return !token.empty() && token.size() % 2 == 0 && wire::IsLowerHex(token);
 }
 
 absl::Duration PushLifetime(PushKind kind) {

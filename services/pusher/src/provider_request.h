@@ -46,8 +46,8 @@ absl::Time PushExpiry(PushKind kind, absl::Time enqueued_at);
 // re-delivered job is recognisably the same push in APNs' logs.
 std::string ApnsIdFromJobId(std::string_view job_id);
 
-// An APNs device token as stored: non-empty, even-length lowercase hex. Cheap (a table, no
-// branch per character): every push checks it.
+// An APNs device token as stored: non-empty, even-length lowercase hex (wire::IsLowerHex: no
+// branch per character; every push checks it).
 bool IsApnsDeviceToken(std::string_view token);
 
 struct ApnsRequestParams {

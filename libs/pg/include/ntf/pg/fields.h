@@ -15,7 +15,8 @@
 namespace ntf::pg {
 
 // A bytea column. PostgreSQL's default text form ("\x" + lowercase hex, bytea_output = 'hex') is
-// decoded straight into the bytes; any other form (bytea_output = 'escape') through libpq.
+// decoded straight into the bytes (wire::HexDecode); any other form (bytea_output = 'escape')
+// through libpq.
 std::vector<uint8_t> ByteaField(const pqxx::field& f);
 
 // A float8 column of Unix seconds, as written by date_part('epoch', <timestamptz>) (float8; the

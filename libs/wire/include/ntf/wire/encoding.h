@@ -124,6 +124,9 @@ std::string HexEncode(ByteSpan data);
 // 16 bytes as a lowercase UUID, 8-4-4-4-12 hex digits; the version and variant bits are the
 // caller's to set.
 std::string FormatUuid(const std::array<uint8_t, 16>& bytes);
+// Either case; InvalidArgument for an odd length or a non-hex character.
 absl::StatusOr<Bytes> HexDecode(std::string_view hex);
+// Only '0'-'9' and 'a'-'f' (true for the empty text).
+bool IsLowerHex(std::string_view text);
 
 }  // namespace ntf::wire
