@@ -27,10 +27,7 @@ constexpr size_t kAvx512MinLength = 256;
 bool OpenSslPoly1305(uint8_t* tag, const uint8_t* in, size_t len, const uint8_t* key) {
   static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "POLY1305", nullptr);
   if (mac == nullptr) return false;
-  struct CtxDeleter {
-    void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
-  };
-  thread_local const std::unique_ptr<EVP_MAC_CTX, CtxDeleter> ctx(EVP_MAC_CTX_new(mac));
+  thread_local const EvpMacCtxPtr ctx(EVP_MAC_CTX_new(mac));
   size_t written = 0;
   const bool ok = ctx != nullptr && EVP_MAC_init(ctx.get(), key, 32, nullptr) == 1 &&
                   (len == 0 || EVP_MAC_update(ctx.get(), in, len) == 1) &&
