@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # bench.sh — benchmarks (not tests): a private PostgreSQL + Redis (.run/bench), a real
 # ntf-intake on them, then ntf-intake-bench for TNEW/SNEW throughput and latency and the memory
-# of idle client connections; then ntf-fake-apns, h2load against it (the HTTP/2 ceiling), one
-# ntf-pusher on the same stack and ntf-pusher-bench for pushes/s and stream-to-provider latency.
+# of idle client connections; then ntf-fake-apns, one ntf-pusher on the same stack and
+# ntf-pusher-bench for pushes/s and stream-to-provider latency, with h2load against the same fake
+# (the HTTP/2 ceiling) right before each of the pusher's backlog runs.
 # Figures and how to read them: docs/benchmarks.md.
 #   BENCH_CLIENTS (default 32), BENCH_SECONDS (default 10), BENCH_IDLE (default 1000),
 #   BENCH_DB_POOL (intake DB connections, default 8), BENCH_ONLY (all, intake or pusher),
@@ -166,11 +167,16 @@ DEVICE=$(head -1 "$P/tokens.txt" | cut -d' ' -f2)
 JWT=$("$PBENCH" jwt --key-file "$P/apns_key.p8" --key-id FAKEKEY123 --team-id FAKETEAM12)
 "$PBENCH" body --out "$P/body.json" >/dev/null
 
-# Short runs on a shared 2-core machine vary by +-15 %; noise only ever lowers a rate, so the
-# ceiling and the backlog figure are each the best of H2LOAD_RUNS / BACKLOG_RUNS (default 3).
-echo "[bench] HTTP/2 ceiling: h2load -> ntf-fake-apns $ORIGIN (verification-sized body, valid JWT)"
+# Short runs on a shared 2-core machine vary by +-15 %, and the machine's speed wanders by as
+# much over minutes; noise only ever lowers a rate. So the ceiling and the backlog figure are
+# each the best of H2LOAD_RUNS / BACKLOG_RUNS (default 3), and each h2load run goes right before
+# a backlog run (below): both sample the same minutes of the machine.
 H2_BEST=0
-for run in $(seq "${H2LOAD_RUNS:-3}"); do
+H2_RATES=()
+# h2load_run N: one run of h2load against the fake (the HTTP/2 ceiling); sets H2_BEST, H2_RATES.
+h2load_run() {
+  echo "[bench] HTTP/2 ceiling: h2load -> ntf-fake-apns $ORIGIN (verification-sized body, valid JWT, run $1 of ${H2LOAD_RUNS:-3})"
+  local fake0 fakesys0 m0 t0 t1 fake1 fakesys1 m1 rate h2
   fake0=$(ticks "$FAKE_PID"); fakesys0=$(switches "$FAKE_PID"); m0=$(machine_ticks); t0=$(date +%s.%N)
   TIMEFORMAT="%U %S"
   { time h2load -n "${H2LOAD_REQUESTS:-100000}" -c "${H2LOAD_CONNECTIONS:-2}" \
@@ -179,9 +185,9 @@ for run in $(seq "${H2LOAD_RUNS:-3}"); do
     -H "content-type: application/json" \
     "$ORIGIN/3/device/$DEVICE" > "$P/h2load.out" 2> "$P/h2load.err"; } 2> "$P/h2load.time"
   t1=$(date +%s.%N); fake1=$(ticks "$FAKE_PID"); fakesys1=$(switches "$FAKE_PID"); m1=$(machine_ticks)
-  echo "[h2load] run $run of ${H2LOAD_RUNS:-3}"
   grep -E "^finished in|^requests:|^status codes:" "$P/h2load.out" | sed 's/^/[h2load] /'
   rate=$(sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' "$P/h2load.out")
+  H2_RATES+=("${rate:-0}")
   H2_BEST=$(awk -v a="$H2_BEST" -v b="${rate:-0}" 'BEGIN { print (b > a ? b : a) }')
   h2=$(awk -v hz="$HZ" '{ printf "%d", ($1 + $2) * hz }' "$P/h2load.time")
   cpu_line "h2load run" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')" \
@@ -189,8 +195,7 @@ for run in $(seq "${H2LOAD_RUNS:-3}"); do
   machine_line "h2load run" "$m0" "$m1"
   echo "[switches] h2load run: ntf-fake-apns $(awk -v a="$fakesys0" -v b="$fakesys1" \
     -v n="${H2LOAD_REQUESTS:-100000}" 'BEGIN { printf "%.3f", (b - a) / n }') per request"
-done
-echo "[h2load] best of ${H2LOAD_RUNS:-3}: $H2_BEST req/s"
+}
 
 echo "[bench] ntf-pusher (1 process, defaults: 2 APNs connections, 1000 in flight) -> ntf-fake-apns"
 # PUSHER_PERF=FILE: perf record (cpu-clock, call graphs) of the pusher during the max-rate run.
@@ -228,13 +233,21 @@ kill -TERM "$PUSHER_PID"; wait "$PUSHER_PID" || true; PUSHER_PID=
 # A backlog: the jobs are in the stream (group `pushers` exists) before a fresh pusher starts,
 # so nothing competes with it but the fake, Redis and PostgreSQL. pushes/s = jobs / (first read
 # -> last XACK), polled by `drain`; CPU over the same span (the pusher's from its start). Best of
-# BACKLOG_RUNS, each with a fresh backlog and a fresh pusher.
+# BACKLOG_RUNS, each with a fresh backlog and a fresh pusher. h2load run N goes right before
+# backlog run N (once the backlog is queued), so each pair samples the same moments.
 BACKLOG_BEST=0
-for run in $(seq "${BACKLOG_RUNS:-3}"); do
+BACKLOG_RATES=()
+RUNS=$(( ${BACKLOG_RUNS:-3} > ${H2LOAD_RUNS:-3} ? ${BACKLOG_RUNS:-3} : ${H2LOAD_RUNS:-3} ))
+for run in $(seq "$RUNS"); do
+  if (( run > ${BACKLOG_RUNS:-3} )); then
+    h2load_run "$run"
+    continue
+  fi
   echo "[bench] ntf-pusher on a backlog of ${PUSHER_BENCH_JOBS:-100000} jobs queued before it started (run $run of ${BACKLOG_RUNS:-3})"
   "$PBENCH" load --redis-url "$NTF_REDIS_URL" --tokens "$P/tokens.txt" \
     --jobs "${PUSHER_BENCH_JOBS:-100000}" --wait 0 --jobs-out "$P/jobs-backlog.txt"
   compact_aof
+  if (( run <= ${H2LOAD_RUNS:-3} )); then h2load_run "$run"; fi
   "$PBENCH" drain --redis-url "$NTF_REDIS_URL" --jobs "${PUSHER_BENCH_JOBS:-100000}" \
     > "$P/drain.out" &
   DRAIN_PID=$!
@@ -248,6 +261,7 @@ for run in $(seq "${BACKLOG_RUNS:-3}"); do
   pg1=$(ticks_of_tree "$NTF_PG_PID"); redis1=$(ticks "$NTF_REDIS_PID"); redis_calls > "$P/redis3"
   cat "$P/drain.out"
   rate=$(sed -n 's/.*-> \([0-9]*\) pushes\/s.*/\1/p' "$P/drain.out")
+  BACKLOG_RATES+=("${rate:-0}")
   BACKLOG_BEST=$(awk -v a="$BACKLOG_BEST" -v b="${rate:-0}" 'BEGIN { print (b > a ? b : a) }')
   cpu_line "backlog (pusher start -> last XACK)" \
     "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')" \
@@ -261,9 +275,19 @@ for run in $(seq "${BACKLOG_RUNS:-3}"); do
     "${PUSHER_BENCH_JOBS:-100000}" "$P/redis2" "$P/redis3"
   kill -TERM "$PUSHER_PID"; wait "$PUSHER_PID" || true; PUSHER_PID=
 done
+echo "[h2load] best of ${H2LOAD_RUNS:-3}: $H2_BEST req/s"
 echo "[ratio] ntf-pusher on a backlog, best of ${BACKLOG_RUNS:-3}: $BACKLOG_BEST pushes/s;" \
   "h2load best of ${H2LOAD_RUNS:-3}: $H2_BEST req/s ->" \
   "$(awk -v a="$BACKLOG_BEST" -v b="$H2_BEST" 'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 0) }') %"
+# Each pair's own ratio (backlog run N / h2load run N, a minute apart at most), and their median.
+if (( ${#BACKLOG_RATES[@]} > 0 && ${#H2_RATES[@]} > 0 )); then
+  paste -d' ' <(printf '%s\n' "${BACKLOG_RATES[@]}") <(printf '%s\n' "${H2_RATES[@]}") |
+    awk 'NF == 2 && $2 > 0 { r[n++] = 100 * $1 / $2; out = out sprintf(" %.1f", 100 * $1 / $2) }
+      END { if (n == 0) exit
+        for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
+        m = (n % 2) ? r[int(n / 2)] : (r[n / 2 - 1] + r[n / 2]) / 2
+        printf "[ratio] per pair (backlog run N / h2load run N), %%:%s; median %.1f %%\n", out, m }'
+fi
 kill -TERM "$FAKE_PID"; wait "$FAKE_PID" || true; FAKE_PID=
 "$PBENCH" latency --dump "$P/fake.dump" --jobs-in "$P/jobs-max.txt" --label "max-rate"
 "$PBENCH" latency --dump "$P/fake.dump" --jobs-in "$P/jobs-rate.txt" \
