@@ -39,6 +39,14 @@ ticks() {
   echo "$total"
 }
 ticks_of_tree() { ticks "$1" $(pgrep -P "$1" || true); }
+# CPU time in nanoseconds (all threads, /proc/PID/task/*/schedstat) used so far by the given
+# processes: exact, where ticks are 10 ms. `runtime_ns_of_tree P` adds P's children.
+runtime_ns() {
+  local pid
+  for pid in "$@"; do cat /proc/"$pid"/task/*/schedstat 2>/dev/null || true; done |
+    awk '{ s += $1 } END { printf "%.0f\n", s }'
+}
+runtime_ns_of_tree() { runtime_ns "$1" $(pgrep -P "$1" || true); }
 # "name ticks" per thread of a process (threads of the same name summed).
 thread_ticks() {
   local t rest
@@ -253,11 +261,15 @@ for run in $(seq "$RUNS"); do
   DRAIN_PID=$!
   fake0=$(ticks "$FAKE_PID"); pg0=$(ticks_of_tree "$NTF_PG_PID"); redis0=$(ticks "$NTF_REDIS_PID")
   fakesys0=$(switches "$FAKE_PID"); m0=$(machine_ticks)
+  fakens0=$(runtime_ns "$FAKE_PID"); pgns0=$(runtime_ns_of_tree "$NTF_PG_PID")
+  redisns0=$(runtime_ns "$NTF_REDIS_PID")
   redis_calls > "$P/redis2"; t0=$(date +%s.%N)
   WRAPPER=${BACKLOG_WRAPPER:-} WAIT_READY=0 start_pusher "-backlog"
   wait "$DRAIN_PID" || true; DRAIN_PID=
   t1=$(date +%s.%N); pusher1=$(ticks "$PUSHER_PID"); fake1=$(ticks "$FAKE_PID"); m1=$(machine_ticks)
   pushersys1=$(switches "$PUSHER_PID"); fakesys1=$(switches "$FAKE_PID")
+  pusherns1=$(runtime_ns "$PUSHER_PID"); fakens1=$(runtime_ns "$FAKE_PID")
+  pgns1=$(runtime_ns_of_tree "$NTF_PG_PID"); redisns1=$(runtime_ns "$NTF_REDIS_PID")
   pg1=$(ticks_of_tree "$NTF_PG_PID"); redis1=$(ticks "$NTF_REDIS_PID"); redis_calls > "$P/redis3"
   cat "$P/drain.out"
   rate=$(sed -n 's/.*-> \([0-9]*\) pushes\/s.*/\1/p' "$P/drain.out")
@@ -267,6 +279,11 @@ for run in $(seq "$RUNS"); do
     "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')" \
     "ntf-pusher=0:$pusher1" "ntf-fake-apns=$fake0:$fake1" "postgres=$pg0:$pg1" "redis=$redis0:$redis1"
   machine_line "backlog" "$m0" "$m1"
+  # What the rate is made of on a saturated machine; steadier than the rate between runs.
+  awk -v n="${PUSHER_BENCH_JOBS:-100000}" -v p="$pusherns1" -v f="$((fakens1 - fakens0))" \
+    -v r="$((redisns1 - redisns0))" -v g="$((pgns1 - pgns0))" 'BEGIN {
+    printf "[cpu-us] backlog, CPU microseconds per push: ntf-pusher %.2f (start-up included), ntf-fake-apns %.2f, redis %.2f, postgres %.2f\n",
+      p / n / 1000, f / n / 1000, r / n / 1000, g / n / 1000 }'
   echo "[switches] backlog, context switches per job: ntf-pusher $(awk -v b="$pushersys1" \
     -v n="${PUSHER_BENCH_JOBS:-100000}" 'BEGIN { printf "%.3f", b / n }'), ntf-fake-apns $(awk \
     -v a="$fakesys0" -v b="$fakesys1" -v n="${PUSHER_BENCH_JOBS:-100000}" \
