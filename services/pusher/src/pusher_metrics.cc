@@ -198,17 +198,17 @@ void PusherMetrics::Push(std::optional<wire::PushProvider> provider, PushKind ki
 
 void PusherMetrics::ProviderExchange(wire::PushProvider provider, std::string_view reason,
                                      absl::Duration latency) {
-  latency_[static_cast<size_t>(provider)]->Observe(absl::ToDoubleSeconds(latency));
-  const std::string key =
-      absl::StrCat(std::string(wire::PushProviderName(provider)), "/", std::string(reason));
+  const size_t p = static_cast<size_t>(provider);
+  latency_[p]->Observe(absl::ToDoubleSeconds(latency));
   prometheus::Counter* counter = nullptr;
   {
     absl::MutexLock lock(&answers_mu_);
-    auto it = answers_.find(key);
-    if (it == answers_.end()) {
+    auto& by_reason = answers_[p];
+    auto it = by_reason.find(absl::string_view(reason.data(), reason.size()));
+    if (it == by_reason.end()) {
       counter = &answers_family_->Add({{"provider", std::string(wire::PushProviderName(provider))},
                                        {"reason", std::string(reason)}});
-      answers_.emplace(key, counter);
+      by_reason.emplace(std::string(reason), counter);
     } else {
       counter = it->second;
     }

@@ -122,7 +122,9 @@ class PusherMetrics {
   std::array<prometheus::Histogram*, kProviders> latency_{};
   prometheus::Family<prometheus::Counter>* answers_family_ = nullptr;
   absl::Mutex answers_mu_;
-  absl::flat_hash_map<std::string, prometheus::Counter*> answers_ ABSL_GUARDED_BY(answers_mu_);
+  // Per provider, by reason (looked up by string_view: no key is built per answer).
+  std::array<absl::flat_hash_map<std::string, prometheus::Counter*>, kProviders> answers_
+      ABSL_GUARDED_BY(answers_mu_);
   std::array<prometheus::Counter*, kProviders + 1> retries_{};
   std::array<prometheus::Counter*, kProviders> auth_refreshes_{};
   std::array<prometheus::Counter*, static_cast<size_t>(DeadLetterReason::kCount)> dead_{};
