@@ -296,7 +296,7 @@ echo "[h2load] best of ${H2LOAD_RUNS:-3}: $H2_BEST req/s"
 echo "[ratio] ntf-pusher on a backlog, best of ${BACKLOG_RUNS:-3}: $BACKLOG_BEST pushes/s;" \
   "h2load best of ${H2LOAD_RUNS:-3}: $H2_BEST req/s ->" \
   "$(awk -v a="$BACKLOG_BEST" -v b="$H2_BEST" 'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 0) }') %"
-# Each pair's own ratio (backlog run N / h2load run N, a minute apart at most), and their median.
+# Each pair's own ratio (backlog run N / h2load run N, seconds apart), and their median.
 if (( ${#BACKLOG_RATES[@]} > 0 && ${#H2_RATES[@]} > 0 )); then
   paste -d' ' <(printf '%s\n' "${BACKLOG_RATES[@]}") <(printf '%s\n' "${H2_RATES[@]}") |
     awk 'NF == 2 && $2 > 0 { r[n++] = 100 * $1 / $2; out = out sprintf(" %.1f", 100 * $1 / $2) }
