@@ -3,8 +3,10 @@
 # machine: PAIRS (default 5) pairs of long backlog runs of scripts/bench.sh (JOBS jobs queued
 # before the pusher starts, default 400,000: ~4 s each), the other build first, then this tree's
 # `build/`, alternating, so both sample the same moments of a machine whose speed wanders.
-# Prints one line per run (pushes/s; CPU seconds of the pusher, the fake and Redis; busy cores)
-# and the mean of each build and of the per-pair differences.
+# Prints one line per run (pushes/s; the share (pusher + Redis + PostgreSQL CPU) / fake CPU per
+# push; the four CPU microseconds per push; busy cores) and the mean of each build and of the
+# per-pair differences. The share is what the ratio to h2load is made of and moves less with
+# the machine's phase than pushes/s do (docs/benchmarks.md, round 7).
 #
 # Why: the best-of-3 rates of bench.sh move by ±8 % between runs a minute apart; pairs of
 # 4-second runs differ by 1-3 %, which is what a change of a few percent needs
@@ -24,11 +26,15 @@ trap 'rm -f "$LOG" "$RESULTS"' EXIT
 run() {  # run LABEL BUILD_DIR: one backlog run, one result line
   BENCH_BUILD_DIR=$2 BENCH_ONLY=pusher H2LOAD_RUNS=0 BACKLOG_RUNS=1 PUSHER_BENCH_RATE_JOBS=10 \
     PUSHER_BENCH_JOBS=$JOBS "$ROOT/scripts/bench.sh" > "$LOG" 2>&1 || { tail -20 "$LOG"; exit 1; }
-  local rate cpu busy
+  local rate cpu busy share
   rate=$(sed -n 's/^drain: .*-> \([0-9]*\) pushes\/s.*/\1/p' "$LOG")
-  cpu=$(sed -n 's/^\[cpu\] backlog.*ntf-pusher \([0-9.]*\) s.*ntf-fake-apns \([0-9.]*\) s.*redis \([0-9.]*\) s.*/pusher \1 s, fake \2 s, redis \3 s/p' "$LOG")
+  cpu=$(sed -n 's/^\[cpu-us\] .*ntf-pusher \([0-9.]*\) .*ntf-fake-apns \([0-9.]*\), redis \([0-9.]*\), postgres \([0-9.]*\)/\1 \2 \3 \4/p' "$LOG")
   busy=$(sed -n 's/^\[cpu\] machine, backlog: \([0-9.]*\) of.*/\1/p' "$LOG")
-  echo "$1 ${rate:-0} pushes/s ($cpu; $busy cores busy)"
+  # (pusher + Redis + PostgreSQL) / fake: what the ratio to h2load is made of (the fake's one
+  # thread is h2load's ceiling), and steadier between runs than pushes/s (docs/benchmarks.md,
+  # round 7).
+  share=$(echo "$cpu" | awk '{ printf "%.3f", ($1 + $3 + $4) / $2 }')
+  echo "$1 ${rate:-0} pushes/s share $share (CPU us per push: pusher, fake, redis, pg: $cpu; $busy cores busy)"
 }
 
 for i in $(seq "$PAIRS"); do
@@ -36,9 +42,13 @@ for i in $(seq "$PAIRS"); do
   run this "$ROOT/build" | tee -a "$RESULTS"
 done
 awk '
-  { rate[$1] += $2; n[$1]++; if ($1 == "other") last = $2; else if (last > 0) { d += ($2 - last) / last; pairs++ } }
+  { rate[$1] += $2; share[$1] += $5; n[$1]++
+    if ($1 == "other") { last = $2; last_share = $5 }
+    else if (last > 0) { d += ($2 - last) / last; ds += ($5 - last_share) / last_share; pairs++ } }
   END {
-    printf "[ab] other build: %.0f pushes/s, this build: %.0f pushes/s (means of %d runs each)\n",
-      rate["other"] / n["other"], rate["this"] / n["this"], n["this"]
-    printf "[ab] this build vs other, mean of per-pair differences: %+.1f %%\n", 100 * d / pairs
+    printf "[ab] other build: %.0f pushes/s, share %.3f; this build: %.0f pushes/s, share %.3f (means of %d runs each)\n",
+      rate["other"] / n["other"], share["other"] / n["other"], rate["this"] / n["this"],
+      share["this"] / n["this"], n["this"]
+    printf "[ab] this build vs other, mean of per-pair differences: pushes/s %+.1f %%, share %+.1f %% (lower is better)\n",
+      100 * d / pairs, 100 * ds / pairs
   }' "$RESULTS"
