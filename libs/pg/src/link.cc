@@ -27,6 +27,28 @@ bool IdleSocketSignalsClose(int fd) {
 
 }  // namespace
 
+absl::StatusOr<LinkOptions> MakeLinkOptions(const PoolOptions& options, std::string_view owner) {
+  if (options.conninfo.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(std::string(owner), ": conninfo is empty"));
+  }
+  if (options.reconnect_backoff_min <= absl::ZeroDuration() ||
+      options.reconnect_backoff_max < options.reconnect_backoff_min) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(std::string(owner), ": bad reconnect backoff range"));
+  }
+  absl::StatusOr<std::string> conninfo = BuildConninfo(options.conninfo, options.connect);
+  if (!conninfo.ok()) return conninfo.status();
+  return LinkOptions{.conninfo = *std::move(conninfo),
+                     .reconnect_backoff_min = options.reconnect_backoff_min,
+                     .reconnect_backoff_max = options.reconnect_backoff_max};
+}
+
+void CopyLinkStats(const LinkCounters& counters, PoolStats& stats) {
+  stats.connected = counters.connected.load(std::memory_order_relaxed);
+  stats.connect_failures = counters.connect_failures.load(std::memory_order_relaxed);
+  stats.connections_lost = counters.connections_lost.load(std::memory_order_relaxed);
+}
+
 void Link::Drop() {
   if (conn_ == nullptr) return;
   conn_.reset();  // closes the socket; never throws

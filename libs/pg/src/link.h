@@ -14,7 +14,9 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "ntf/pg/pool.h"
 
 namespace ntf::pg::internal {
 
@@ -31,6 +33,13 @@ struct LinkOptions {
   absl::Duration reconnect_backoff_min;
   absl::Duration reconnect_backoff_max;
 };
+
+// What a link needs of `options`, checked (conninfo, reconnect backoff range) and merged;
+// `owner` ("pg pool", "pg session") begins the error messages.
+absl::StatusOr<LinkOptions> MakeLinkOptions(const PoolOptions& options, std::string_view owner);
+
+// The connection fields of `stats` (connected, connect_failures, connections_lost).
+void CopyLinkStats(const LinkCounters& counters, PoolStats& stats);
 
 class Link {
  public:

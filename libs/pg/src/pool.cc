@@ -24,26 +24,18 @@ struct Pool::Worker {
 };
 
 absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(PoolOptions options) {
-  if (options.conninfo.empty()) return absl::InvalidArgumentError("pg pool: conninfo is empty");
+  absl::StatusOr<internal::LinkOptions> link_options =
+      internal::MakeLinkOptions(options, "pg pool");
+  if (!link_options.ok()) return link_options.status();
   if (options.connections < 1) return absl::InvalidArgumentError("pg pool: connections < 1");
-  if (options.reconnect_backoff_min <= absl::ZeroDuration() ||
-      options.reconnect_backoff_max < options.reconnect_backoff_min) {
-    return absl::InvalidArgumentError("pg pool: bad reconnect backoff range");
-  }
-  absl::StatusOr<std::string> conninfo = BuildConninfo(options.conninfo, options.connect);
-  if (!conninfo.ok()) return conninfo.status();
-  std::unique_ptr<Pool> pool(new Pool(std::move(options), *std::move(conninfo)));
+  std::unique_ptr<Pool> pool(new Pool(std::move(options), *std::move(link_options)));
   pool->Start();
   return pool;
 }
 
-Pool::Pool(PoolOptions options, std::string conninfo)
+Pool::Pool(PoolOptions options, internal::LinkOptions link_options)
     : options_(std::move(options)),
-      conninfo_(std::move(conninfo)),
-      link_options_(std::make_unique<internal::LinkOptions>(
-          internal::LinkOptions{.conninfo = conninfo_,
-                                .reconnect_backoff_min = options_.reconnect_backoff_min,
-                                .reconnect_backoff_max = options_.reconnect_backoff_max})),
+      link_options_(std::make_unique<const internal::LinkOptions>(std::move(link_options))),
       counters_(std::make_unique<internal::LinkCounters>()) {}
 
 Pool::~Pool() { Shutdown(); }
@@ -94,11 +86,11 @@ PoolStats Pool::Stats() const {
     stats.busy = busy_;
     stats.rejected = rejected_;
   }
-  stats.connected = counters_->connected.load(std::memory_order_relaxed);
-  stats.connect_failures = counters_->connect_failures.load(std::memory_order_relaxed);
-  stats.connections_lost = counters_->connections_lost.load(std::memory_order_relaxed);
+  internal::CopyLinkStats(*counters_, stats);
   return stats;
 }
+
+const std::string& Pool::conninfo() const { return link_options_->conninfo; }
 
 bool Pool::Healthy() const { return counters_->healthy.load(std::memory_order_relaxed); }
 

@@ -121,7 +121,7 @@ class Pool {
   void Shutdown();
 
   // The conninfo string the workers connect with (options merged in).
-  const std::string& conninfo() const { return conninfo_; }
+  const std::string& conninfo() const;
 
   // The type-erased job the templates build. Public so adapters can queue prepared jobs.
   using Body = absl::AnyInvocable<absl::Status(pqxx::work&)>;
@@ -136,13 +136,12 @@ class Pool {
   };
   struct Worker;
 
-  Pool(PoolOptions options, std::string conninfo);
+  Pool(PoolOptions options, internal::LinkOptions link_options);
   void Start();
   void WorkerLoop(Worker& worker);
   bool OnPoolThread() const;
 
   const PoolOptions options_;
-  const std::string conninfo_;
   const std::unique_ptr<const internal::LinkOptions> link_options_;
   const std::unique_ptr<internal::LinkCounters> counters_;
 

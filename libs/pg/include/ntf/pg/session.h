@@ -43,7 +43,7 @@ class Session {
 
  private:
   using Body = Pool::Body;
-  Session(std::string conninfo, const PoolOptions& options);
+  explicit Session(internal::LinkOptions link_options);
   absl::Status Execute(Body& body);
 
   const std::unique_ptr<const internal::LinkOptions> link_options_;
