@@ -99,17 +99,30 @@ absl::Status Link::ConnectFailed(std::string_view what) {
 }
 
 absl::Status Link::Execute(Body& body) {
-  if (absl::Status connected = EnsureConnected(); !connected.ok()) return connected;
-  absl::Status status;
-  try {
+  return Guarded([&] {
     pqxx::work tx(*conn_);
-    status = body(tx);
+    absl::Status status = body(tx);
     if (status.ok()) {
       tx.commit();
     } else {
       tx.abort();
     }
     return status;
+  });
+}
+
+absl::Status Link::ExecuteRead(ReadBody& body) {
+  return Guarded([&] {
+    pqxx::nontransaction tx(*conn_);
+    return body(tx);
+  });
+}
+
+absl::Status Link::Guarded(absl::FunctionRef<absl::Status()> attempt) {
+  if (absl::Status connected = EnsureConnected(); !connected.ok()) return connected;
+  absl::Status status;
+  try {
+    return attempt();
   } catch (...) {
     status = StatusFromCurrentException();
   }

@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "absl/functional/any_invocable.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -44,6 +45,7 @@ void CopyLinkStats(const LinkCounters& counters, PoolStats& stats);
 class Link {
  public:
   using Body = absl::AnyInvocable<absl::Status(pqxx::work&)>;
+  using ReadBody = absl::AnyInvocable<absl::Status(pqxx::transaction_base&)>;
 
   // `options` and `counters` must outlive the link.
   Link(const LinkOptions& options, LinkCounters& counters)
@@ -59,11 +61,17 @@ class Link {
   // status (errors.h). A lost connection is dropped (Unavailable) and the next call reconnects
   // at once.
   absl::Status Execute(Body& body);
+  // Runs `body` in a pqxx::nontransaction (each statement commits on its own; no BEGIN or
+  // COMMIT), with Execute's error mapping and lost-connection handling.
+  absl::Status ExecuteRead(ReadBody& body);
   // Closes the connection, if any.
   void Drop();
 
  private:
   absl::Status ConnectFailed(std::string_view what);
+  // Connects if needed and runs `attempt` on the connection; an exception becomes a status, and
+  // a lost connection is dropped (Unavailable).
+  absl::Status Guarded(absl::FunctionRef<absl::Status()> attempt);
 
   const LinkOptions& options_;
   LinkCounters& counters_;

@@ -30,6 +30,11 @@ absl::Status Session::Execute(Body& body) {
   return link_->Execute(body);
 }
 
+absl::Status Session::ExecuteRead(ReadBody& body) {
+  absl::MutexLock lock(&mu_);
+  return link_->ExecuteRead(body);
+}
+
 bool Session::Healthy() const { return counters_->healthy.load(std::memory_order_relaxed); }
 
 PoolStats Session::Stats() const {

@@ -8,8 +8,10 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -72,6 +74,64 @@ TEST_F(SessionTest, CommitsOnSuccessAndRollsBackOnErrorStatusOrException) {
   testing::ExpectCommitsOnSuccessAndRollsBackOnFailure(*session);
   EXPECT_TRUE(session->Healthy());  // SQL errors do not drop the connection
   EXPECT_EQ(session->Stats().connections_lost, 0u);
+}
+
+TEST_F(SessionTest, ReadRunsEachStatementInItsOwnTransaction) {
+  auto session = MakeSession();
+  ASSERT_NE(session, nullptr);
+  // txid_current() assigns the running transaction an id: one id for both statements of a Run,
+  // a new one for each statement of a Read (no BEGIN ... COMMIT around them).
+  auto two_ids = [](pqxx::transaction_base& tx) {
+    const int64_t first = tx.exec1("SELECT txid_current()")[0].as<int64_t>();
+    const int64_t second = tx.exec1("SELECT txid_current()")[0].as<int64_t>();
+    return std::make_pair(first, second);
+  };
+  absl::StatusOr<std::pair<int64_t, int64_t>> in_run = session->Run(two_ids);
+  ASSERT_TRUE(in_run.ok()) << in_run.status();
+  EXPECT_EQ(in_run->first, in_run->second);
+  absl::StatusOr<std::pair<int64_t, int64_t>> in_read = session->Read(two_ids);
+  ASSERT_TRUE(in_read.ok()) << in_read.status();
+  EXPECT_LT(in_read->first, in_read->second);
+  EXPECT_EQ(session->Stats().connected, 1);  // the same connection as Run's
+}
+
+TEST_F(SessionTest, ReadMapsErrorsLikeRunAndKeepsTheConnection) {
+  auto session = MakeSession();
+  ASSERT_TRUE(session->Run([](pqxx::work& tx) { tx.exec("CREATE TABLE t (k int)"); }).ok());
+  absl::Status syntax = session->Read([](pqxx::transaction_base& tx) { tx.exec("SELEC 1"); });
+  EXPECT_FALSE(syntax.ok());
+  EXPECT_THAT(syntax.message(), HasSubstr("syntax error"));
+  absl::Status rejected = session->Read(
+      [](pqxx::transaction_base&) { return absl::FailedPreconditionError("changed my mind"); });
+  EXPECT_EQ(rejected.code(), absl::StatusCode::kFailedPrecondition);
+  absl::Status thrown = session->Read(
+      [](pqxx::transaction_base&) -> absl::Status { throw std::runtime_error("boom"); });
+  EXPECT_EQ(thrown.code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(thrown.message(), HasSubstr("boom"));
+
+  // A failed statement leaves no aborted transaction behind: the next Read and Run work.
+  absl::StatusOr<int> rows = session->Read(
+      [](pqxx::transaction_base& tx) { return tx.exec1("SELECT count(*) FROM t")[0].as<int>(); });
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(*rows, 0);
+  EXPECT_TRUE(session->Run([](pqxx::work& tx) { tx.exec("INSERT INTO t VALUES (1)"); }).ok());
+  EXPECT_TRUE(session->Healthy());
+  EXPECT_EQ(session->Stats().connections_lost, 0u);
+}
+
+TEST_F(SessionTest, ReadReplacesATerminatedBackend) {
+  auto session = MakeSession();
+  absl::StatusOr<int> before = BackendPid(*session);
+  ASSERT_TRUE(before.ok()) << before.status();
+  ASSERT_TRUE(schema_->AdminQuery(absl::StrCat("SELECT pg_terminate_backend(", *before, ")")).ok());
+  absl::SleepFor(absl::Milliseconds(100));  // let the FATAL message arrive
+
+  absl::StatusOr<int> after = session->Read(
+      [](pqxx::transaction_base& tx) { return tx.exec1("SELECT pg_backend_pid()")[0].as<int>(); });
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_THAT(*after, Ne(*before));
+  EXPECT_EQ(session->Stats().connections_lost, 1u);
+  EXPECT_TRUE(session->Healthy());
 }
 
 TEST_F(SessionTest, ConcurrentCallersShareTheOneConnectionInTurn) {

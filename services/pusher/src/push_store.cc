@@ -140,7 +140,8 @@ absl::StatusOr<LoadedTargets> PgPushStore::Load(absl::Span<const wire::Bytes> to
   const std::string tokens_param = ByteaArrayLiteral(token_ids);
   const std::string notifications_param = BigintArrayLiteral(notification_ids);
   const crypto::SealKey& key = seal_key_;
-  auto load = [&](pqxx::work& tx) -> absl::StatusOr<LoadedTargets> {
+  // Two independent reads: on the reader's session they run without BEGIN and COMMIT.
+  auto load = [&](pqxx::transaction_base& tx) -> absl::StatusOr<LoadedTargets> {
     return Guard([&]() -> absl::StatusOr<LoadedTargets> {
       LoadedTargets out;
       if (!token_ids.empty()) {
@@ -160,7 +161,7 @@ absl::StatusOr<LoadedTargets> PgPushStore::Load(absl::Span<const wire::Bytes> to
       return out;
     });
   };
-  return loads_ != nullptr ? loads_->Run(load) : pool_.Run(load);
+  return loads_ != nullptr ? loads_->Read(load) : pool_.Run(load);
 }
 
 absl::Status PgPushStore::Apply(const OutcomeBatch& batch) {

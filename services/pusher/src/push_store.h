@@ -96,7 +96,9 @@ class PgPushStore final : public PushStore {
  public:
   // `pool` (and `loads`, if given) must outlive the store. With `loads`, Load() runs on that
   // session, on the calling thread: the reader's own connection, which spares each batch the
-  // pool's hand-off to a worker and back (pg/session.h). Everything else runs on the pool.
+  // pool's hand-off to a worker and back, and outside a transaction (Session::Read: its token and
+  // notification reads need no common snapshot, and BEGIN and COMMIT would be two more round
+  // trips per batch). Everything else runs on the pool.
   PgPushStore(pg::Pool& pool, crypto::SealKey seal_key, pg::Session* loads = nullptr)
       : pool_(pool), loads_(loads), seal_key_(seal_key) {}
 

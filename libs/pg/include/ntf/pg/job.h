@@ -45,9 +45,10 @@ using JobResultType = typename JobResult<JobReturn<Fn>>::Type;
 template <typename Fn>
 using JobSlot = std::optional<typename JobResult<JobReturn<Fn>>::Value>;
 
-// Runs fn(tx): its status decides commit or rollback; a value goes to `slot`.
-template <typename Fn>
-absl::Status CallJob(Fn& fn, pqxx::work& tx, JobSlot<Fn>& slot) {
+// Runs fn(tx): its status decides commit or rollback; a value goes to `slot`. `tx` is the
+// job's pqxx::work, or a pqxx::nontransaction for a Session::Read job.
+template <typename Fn, typename Tx>
+absl::Status CallJob(Fn& fn, Tx& tx, JobSlot<Fn>& slot) {
   using R = JobReturn<Fn>;
   if constexpr (std::is_void_v<R>) {
     fn(tx);

@@ -14,8 +14,10 @@
 
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "ntf/pg/job.h"
@@ -36,6 +38,13 @@ class Session {
   template <typename Fn>
   auto Run(Fn fn) -> internal::JobResultType<Fn>;
 
+  // Runs fn(pqxx::transaction_base&) outside a transaction (a pqxx::nontransaction): each
+  // statement commits on its own, so a job skips BEGIN and COMMIT, two round trips, but its
+  // statements do not share a snapshot and a failing job undoes nothing. For reads whose
+  // statements need no common snapshot. Results, errors and reconnects as Run().
+  template <typename Fn>
+  auto Read(Fn fn) -> internal::JobResultType<Fn>;
+
   // As Pool::Healthy(): false after a failed connection attempt or a lost connection.
   bool Healthy() const;
   // connected (0 or 1), connect_failures and connections_lost; the queue fields stay 0.
@@ -43,8 +52,10 @@ class Session {
 
  private:
   using Body = Pool::Body;
+  using ReadBody = absl::AnyInvocable<absl::Status(pqxx::transaction_base&)>;
   explicit Session(internal::LinkOptions link_options);
   absl::Status Execute(Body& body);
+  absl::Status ExecuteRead(ReadBody& body);
 
   const std::unique_ptr<const internal::LinkOptions> link_options_;
   const std::unique_ptr<internal::LinkCounters> counters_;
@@ -57,6 +68,18 @@ auto Session::Run(Fn fn) -> internal::JobResultType<Fn> {
   internal::JobSlot<Fn> slot;
   Body body = [&fn, &slot](pqxx::work& tx) { return internal::CallJob(fn, tx, slot); };
   absl::Status status = Execute(body);
+  return internal::TakeResult<Fn>(std::move(status), slot);
+}
+
+template <typename Fn>
+auto Session::Read(Fn fn) -> internal::JobResultType<Fn> {
+  static_assert(std::is_invocable_v<Fn&, pqxx::transaction_base&>,
+                "a Session::Read job takes pqxx::transaction_base&, not pqxx::work&");
+  internal::JobSlot<Fn> slot;
+  ReadBody body = [&fn, &slot](pqxx::transaction_base& tx) {
+    return internal::CallJob(fn, tx, slot);
+  };
+  absl::Status status = ExecuteRead(body);
   return internal::TakeResult<Fn>(std::move(status), slot);
 }
 
