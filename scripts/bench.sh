@@ -17,11 +17,27 @@ RUN=${BENCH_RUN_DIR:-$ROOT/.run/bench}
 export NTF_RUN_DIR=$RUN/stack
 mkdir -p "$RUN"
 
+# stop_pusher: SIGTERM to the pusher (it drains) and wait for it. Under a WRAPPER the pusher is
+# the wrapper's child, and not every wrapper passes SIGTERM on (`perf stat` does not): an
+# orphaned pusher reconnects to the next run's stack on the same ports and takes a job of each
+# load, held until another pusher's XAUTOCLAIM after claim_idle (a 60 s stall). So the
+# wrapper's children get the signal first, and the wrapper once they have drained and exited.
+stop_pusher() {
+  [[ -n ${PUSHER_PID:-} ]] || return 0
+  if pkill -TERM -P "$PUSHER_PID" 2>/dev/null; then
+    for _ in $(seq 300); do pgrep -P "$PUSHER_PID" > /dev/null || break; sleep 0.1; done
+    for _ in $(seq 50); do kill -0 "$PUSHER_PID" 2>/dev/null || break; sleep 0.1; done
+  fi
+  kill -TERM "$PUSHER_PID" 2>/dev/null || true
+  wait "$PUSHER_PID" 2>/dev/null || true
+  PUSHER_PID=
+}
+
 cleanup() {
   [[ -n ${PERF_PID:-} ]] && kill -INT "$PERF_PID" 2>/dev/null && { wait "$PERF_PID" 2>/dev/null || true; }
   [[ -n ${DRAIN_PID:-} ]] && kill -TERM "$DRAIN_PID" 2>/dev/null
   [[ -n ${INTAKE_PID:-} ]] && kill -TERM "$INTAKE_PID" 2>/dev/null && wait "$INTAKE_PID" 2>/dev/null
-  [[ -n ${PUSHER_PID:-} ]] && kill -TERM "$PUSHER_PID" 2>/dev/null && wait "$PUSHER_PID" 2>/dev/null
+  stop_pusher
   [[ -n ${FAKE_PID:-} ]] && kill -TERM "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
   scripts/local-stack.sh stop >/dev/null 2>&1 || true
 }
@@ -139,10 +155,12 @@ fi
 #   PUSHER_BENCH_TOKENS (default 10000), PUSHER_BENCH_JOBS (default 100000),
 #   PUSHER_BENCH_RATE_JOBS (default 50000, offered at PUSHER_BENCH_RATE, default 5000/s),
 #   H2LOAD_REQUESTS (default 100000), H2LOAD_CONNECTIONS (default 2), H2LOAD_STREAMS (default 100),
-#   H2LOAD_RUNS and BACKLOG_RUNS (default 3: the ceiling and the backlog figure are best-of),
+#   H2LOAD_RUNS and BACKLOG_RUNS (default 5: run N of each makes pair N; the figure to read is
+#   the median of the pairs' ratios, the last `[ratio]` line),
 #   FAKE_APNS_LEAN (default 1: ntf-fake-apns --lean, JWT verified once per distinct token; 0: the
 #   full FakeApns of the tests, itself the bottleneck at ~2,500 requests/s),
 #   PUSHER_LD_PRELOAD (LD_PRELOAD for the pusher alone, e.g. another malloc), PUSHER_PERF (below),
+#   PUSHER_LOG_LEVEL (default warn; info shows take-overs and releases),
 #   BACKLOG_WRAPPER (a command the backlog runs' pushers start under, e.g. valgrind: see
 #   tests/bench/pusher_service_callgrind.sh);
 #   NTF_PUSHER_* variables (e.g. NTF_PUSHER_STREAM_READ_BATCH) reach the pusher's configuration
@@ -164,7 +182,7 @@ start_pusher() {
   NTF_PUSHER_APNS_TEAM_ID=FAKETEAM12 NTF_PUSHER_APNS_PRODUCTION_URL=$ORIGIN \
   NTF_PUSHER_APNS_SANDBOX_URL=$ORIGIN NTF_PUSHER_APNS_TEST_URL=$ORIGIN \
   NTF_PUSHER_APNS_CA_FILE=$P/apns_ca.pem NTF_PUSHER_ADMIN_PORT=0 NTF_PUSHER_CRON_ENABLED=false \
-  NTF_PUSHER_LOG_LEVEL=warn LD_PRELOAD=${PUSHER_LD_PRELOAD:-} \
+  NTF_PUSHER_LOG_LEVEL=${PUSHER_LOG_LEVEL:-warn} LD_PRELOAD=${PUSHER_LD_PRELOAD:-} \
     ${WRAPPER:-} "$BIN/services/pusher/ntf-pusher" > "$P/pusher$1.out" 2> "$P/pusher$1.err" &
   PUSHER_PID=$!
   [[ ${WAIT_READY:-1} == 0 ]] && return 0
@@ -180,14 +198,18 @@ JWT=$("$PBENCH" jwt --key-file "$P/apns_key.p8" --key-id FAKEKEY123 --team-id FA
 "$PBENCH" body --out "$P/body.json" >/dev/null
 
 # Short runs on a shared 2-core machine vary by +-15 %, and the machine's speed wanders by as
-# much over minutes; noise only ever lowers a rate. So the ceiling and the backlog figure are
-# each the best of H2LOAD_RUNS / BACKLOG_RUNS (default 3), and each h2load run goes right before
-# a backlog run (below): both sample the same minutes of the machine.
+# much over minutes; noise only ever lowers a rate. So each h2load run goes right before a
+# backlog run (below), both sampling the same moments of the machine, and the ratio is the
+# median of the pairs' own ratios: of five pairs by default, which a single slow pair, or two,
+# cannot move much (with three, two slow pairs decided a run; docs/benchmarks.md, round 8).
+# The best of each side is printed too.
+H2LOAD_RUNS=${H2LOAD_RUNS:-5}
+BACKLOG_RUNS=${BACKLOG_RUNS:-5}
 H2_BEST=0
 H2_RATES=()
 # h2load_run N: one run of h2load against the fake (the HTTP/2 ceiling); sets H2_BEST, H2_RATES.
 h2load_run() {
-  echo "[bench] HTTP/2 ceiling: h2load -> ntf-fake-apns $ORIGIN (verification-sized body, valid JWT, run $1 of ${H2LOAD_RUNS:-3})"
+  echo "[bench] HTTP/2 ceiling: h2load -> ntf-fake-apns $ORIGIN (verification-sized body, valid JWT, run $1 of $H2LOAD_RUNS)"
   local fake0 fakesys0 m0 t0 t1 fake1 fakesys1 m1 rate h2
   fake0=$(ticks "$FAKE_PID"); fakesys0=$(switches "$FAKE_PID"); m0=$(machine_ticks); t0=$(date +%s.%N)
   TIMEFORMAT="%U %S"
@@ -240,7 +262,7 @@ redis_line "max-rate load (loader's XADDs and XINFO polls included)" "${PUSHER_B
 "$PBENCH" load --redis-url "$NTF_REDIS_URL" --tokens "$P/tokens.txt" \
   --jobs "${PUSHER_BENCH_RATE_JOBS:-50000}" --rate "${PUSHER_BENCH_RATE:-5000}" \
   --jobs-out "$P/jobs-rate.txt"
-kill -TERM "$PUSHER_PID"; wait "$PUSHER_PID" || true; PUSHER_PID=
+stop_pusher
 
 # A backlog: the jobs are in the stream (group `pushers` exists) before a fresh pusher starts,
 # so nothing competes with it but the fake, Redis and PostgreSQL. pushes/s = jobs / (first read
@@ -249,17 +271,17 @@ kill -TERM "$PUSHER_PID"; wait "$PUSHER_PID" || true; PUSHER_PID=
 # backlog run N (once the backlog is queued), so each pair samples the same moments.
 BACKLOG_BEST=0
 BACKLOG_RATES=()
-RUNS=$(( ${BACKLOG_RUNS:-3} > ${H2LOAD_RUNS:-3} ? ${BACKLOG_RUNS:-3} : ${H2LOAD_RUNS:-3} ))
+RUNS=$(( $BACKLOG_RUNS > $H2LOAD_RUNS ? $BACKLOG_RUNS : $H2LOAD_RUNS ))
 for run in $(seq "$RUNS"); do
-  if (( run > ${BACKLOG_RUNS:-3} )); then
+  if (( run > $BACKLOG_RUNS )); then
     h2load_run "$run"
     continue
   fi
-  echo "[bench] ntf-pusher on a backlog of ${PUSHER_BENCH_JOBS:-100000} jobs queued before it started (run $run of ${BACKLOG_RUNS:-3})"
+  echo "[bench] ntf-pusher on a backlog of ${PUSHER_BENCH_JOBS:-100000} jobs queued before it started (run $run of $BACKLOG_RUNS)"
   "$PBENCH" load --redis-url "$NTF_REDIS_URL" --tokens "$P/tokens.txt" \
     --jobs "${PUSHER_BENCH_JOBS:-100000}" --wait 0 --jobs-out "$P/jobs-backlog.txt"
   compact_aof
-  if (( run <= ${H2LOAD_RUNS:-3} )); then h2load_run "$run"; fi
+  if (( run <= $H2LOAD_RUNS )); then h2load_run "$run"; fi
   "$PBENCH" drain --redis-url "$NTF_REDIS_URL" --jobs "${PUSHER_BENCH_JOBS:-100000}" \
     > "$P/drain.out" &
   DRAIN_PID=$!
@@ -294,11 +316,11 @@ for run in $(seq "$RUNS"); do
     'BEGIN { printf "%.3f", (b - a) / n }')"
   redis_line "backlog (the pusher's start and drain's XINFO polls included)" \
     "${PUSHER_BENCH_JOBS:-100000}" "$P/redis2" "$P/redis3"
-  kill -TERM "$PUSHER_PID"; wait "$PUSHER_PID" || true; PUSHER_PID=
+  stop_pusher
 done
-echo "[h2load] best of ${H2LOAD_RUNS:-3}: $H2_BEST req/s"
-echo "[ratio] ntf-pusher on a backlog, best of ${BACKLOG_RUNS:-3}: $BACKLOG_BEST pushes/s;" \
-  "h2load best of ${H2LOAD_RUNS:-3}: $H2_BEST req/s ->" \
+echo "[h2load] best of $H2LOAD_RUNS: $H2_BEST req/s"
+echo "[ratio] ntf-pusher on a backlog, best of $BACKLOG_RUNS: $BACKLOG_BEST pushes/s;" \
+  "h2load best of $H2LOAD_RUNS: $H2_BEST req/s ->" \
   "$(awk -v a="$BACKLOG_BEST" -v b="$H2_BEST" 'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 0) }') %"
 # Each pair's own ratio (backlog run N / h2load run N, seconds apart), and their median.
 if (( ${#BACKLOG_RATES[@]} > 0 && ${#H2_RATES[@]} > 0 )); then
