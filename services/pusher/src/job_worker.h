@@ -51,7 +51,7 @@ namespace ntf::pusher {
 struct JobWorkerOptions {
   Lane lane = Lane::kLocal;
   int max_in_flight = 1000;  // requests awaiting an answer
-  int max_held = 20000;      // jobs held in all states
+  int max_held = 3000;       // jobs held in all states
   int complete_batch = 256;  // answers completed per PostgreSQL transaction / XACK
   int send_batch = 64;       // jobs the sender takes per lock and hands to the provider at once
   // The completer waits up to this long for a fuller batch (complete_batch answers) once it has

@@ -65,7 +65,7 @@ struct PusherConfig {
   absl::Duration apns_token_refresh = absl::Minutes(40);  // JWT re-signed at this age (>= 20m)
   int apns_connections = 2;                               // HTTP/2 connections per endpoint
   int apns_max_in_flight = 1000;                          // requests awaiting an answer
-  int apns_max_held = 20000;  // jobs held (queued + in flight + backing off)
+  int apns_max_held = 3000;  // jobs held (queued + in flight + backing off)
   absl::Duration apns_request_timeout = absl::Seconds(30);
 
   // --- fcm ("" service account = FCM off: fcm jobs are dead-lettered) ---
@@ -74,7 +74,7 @@ struct PusherConfig {
   std::string fcm_ca_file = "";  // trust anchors for FCM and the token endpoint; "" = system
   int fcm_connections = 4;
   int fcm_max_in_flight = 500;
-  int fcm_max_held = 20000;
+  int fcm_max_held = 3000;
   absl::Duration fcm_request_timeout = absl::Seconds(30);
 
   // --- cron: periodic "check messages" pushes (TCRN) ---
