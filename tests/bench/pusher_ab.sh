@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# pusher_ab.sh OTHER_BUILD_DIR [PAIRS] [JOBS] — compares the pusher of two builds on this
-# machine: PAIRS (default 5) pairs of long backlog runs of scripts/bench.sh (JOBS jobs queued
-# before the pusher starts, default 400,000: ~4 s each), the other build first, then this tree's
-# `build/`, alternating, so both sample the same moments of a machine whose speed wanders.
+# pusher_ab.sh OTHER_BUILD_DIR|env:NAME=VALUE [PAIRS] [JOBS] — compares the pusher of two
+# builds, or of two settings, on this machine: PAIRS (default 5) pairs of long backlog runs of
+# scripts/bench.sh (JOBS jobs queued before the pusher starts, default 400,000: ~4 s each), the
+# other build first, then this tree's `build/`, alternating, so both sample the same moments of
+# a machine whose speed wanders.
 # Prints one line per run (pushes/s; the share (pusher + Redis + PostgreSQL CPU) / fake CPU per
 # push; the four CPU microseconds per push; busy cores) and the mean of each build and of the
 # per-pair differences. The share is what the ratio to h2load is made of and moves less with
@@ -16,16 +17,25 @@
 #   ninja -C /work/wt-base/build ntf-pusher ntf-fake-apns ntf-pusher-bench ntfctl
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-OTHER=${1:?usage: pusher_ab.sh OTHER_BUILD_DIR [PAIRS] [JOBS]}
+OTHER=${1:?usage: pusher_ab.sh OTHER_BUILD_DIR|env:NAME=VALUE [PAIRS] [JOBS]}
 PAIRS=${2:-5}
 JOBS=${3:-400000}
 LOG=$(mktemp)
 RESULTS=$(mktemp)
 trap 'rm -f "$LOG" "$RESULTS"' EXIT
 
-run() {  # run LABEL BUILD_DIR: one backlog run, one result line
-  BENCH_BUILD_DIR=$2 BENCH_ONLY=pusher H2LOAD_RUNS=0 BACKLOG_RUNS=1 PUSHER_BENCH_RATE_JOBS=10 \
-    PUSHER_BENCH_JOBS=$JOBS "$ROOT/scripts/bench.sh" > "$LOG" 2>&1 || { tail -20 "$LOG"; exit 1; }
+# OTHER may also be env:NAME=VALUE: then "other" is this build with that setting, e.g.
+# env:NTF_PUSHER_APNS_MAX_HELD=20000 (a configuration A/B; docs/benchmarks.md, round 8).
+OTHER_ENV=
+if [[ $OTHER == env:* ]]; then
+  OTHER_ENV=${OTHER#env:}
+  OTHER=$ROOT/build
+fi
+
+run() {  # run LABEL BUILD_DIR [NAME=VALUE]: one backlog run, one result line
+  env ${3:+"$3"} BENCH_BUILD_DIR=$2 BENCH_ONLY=pusher H2LOAD_RUNS=0 BACKLOG_RUNS=1 \
+    PUSHER_BENCH_RATE_JOBS=10 PUSHER_BENCH_JOBS=$JOBS "$ROOT/scripts/bench.sh" > "$LOG" 2>&1 ||
+    { tail -20 "$LOG"; exit 1; }
   local rate cpu busy share
   rate=$(sed -n 's/^drain: .*-> \([0-9]*\) pushes\/s.*/\1/p' "$LOG")
   cpu=$(sed -n 's/^\[cpu-us\] .*ntf-pusher \([0-9.]*\) .*ntf-fake-apns \([0-9.]*\), redis \([0-9.]*\), postgres \([0-9.]*\)/\1 \2 \3 \4/p' "$LOG")
@@ -38,7 +48,7 @@ run() {  # run LABEL BUILD_DIR: one backlog run, one result line
 }
 
 for i in $(seq "$PAIRS"); do
-  run other "$OTHER" | tee -a "$RESULTS"
+  run other "$OTHER" "$OTHER_ENV" | tee -a "$RESULTS"
   run this "$ROOT/build" | tee -a "$RESULTS"
 done
 awk '
