@@ -266,9 +266,10 @@ stop_pusher
 
 # A backlog: the jobs are in the stream (group `pushers` exists) before a fresh pusher starts,
 # so nothing competes with it but the fake, Redis and PostgreSQL. pushes/s = jobs / (first read
-# -> last XACK), polled by `drain`; CPU over the same span (the pusher's from its start). Best of
-# BACKLOG_RUNS, each with a fresh backlog and a fresh pusher. h2load run N goes right before
-# backlog run N (once the backlog is queued), so each pair samples the same moments.
+# -> last XACK), polled by `drain`; CPU over the same span (the pusher's from its start).
+# BACKLOG_RUNS runs, each with a fresh backlog and a fresh pusher. h2load run N goes right before
+# backlog run N (once the backlog is queued), so each pair samples the same moments; the median
+# of the pairs' ratios is the figure (the best of each side is printed too).
 BACKLOG_BEST=0
 BACKLOG_RATES=()
 RUNS=$(( $BACKLOG_RUNS > $H2LOAD_RUNS ? $BACKLOG_RUNS : $H2LOAD_RUNS ))
