@@ -126,7 +126,7 @@ std::vector<pusher::Delivery> MakeDeliveries() {
         pusher::PushTarget{.token_id = crypto::RandomBytes(24),
                            .device = {.provider = wire::PushProvider::kApnsProd,
                                       .token = wire::Bytes(device.begin(), device.end())},
-                           .dh_secret = crypto::RandomBytes(32),
+                           .dh_secret = crypto::DhSecret::FromRaw(crypto::RandomBytes(32)).value(),
                            .reg_code = crypto::RandomBytes(32),
                            .status = {.state = wire::TokenState::kActive},
                            .registered_at = now});

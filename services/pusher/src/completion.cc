@@ -140,8 +140,8 @@ redis::Fields DeadLetterFields(const Delivery& delivery, std::string_view reason
 absl::StatusOr<PushContent> BuildPushContent(const Delivery& delivery) {
   if (!delivery.target) return absl::InvalidArgumentError("no token loaded");
   if (delivery.job.kind == PushKind::kCheckMessages) return MakeCheckMessagesContent();
-  absl::StatusOr<crypto::DhSecret> secret = crypto::DhSecret::FromRaw(delivery.target->dh_secret);
-  if (!secret.ok()) return secret.status();
+  const std::optional<crypto::DhSecret>& secret = delivery.target->dh_secret;
+  if (!secret) return absl::InvalidArgumentError("the token's DH secret is not 32 bytes");
   const crypto::CbNonce nonce = ThreadNonce();  // a userspace CSPRNG, not a syscall per push
   if (delivery.job.kind == PushKind::kVerification) {
     return MakeVerificationContent(*secret, nonce, delivery.target->reg_code);

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "ntf/crypto/box.h"
 #include "ntf/push_job/push_job.h"
 #include "ntf/wire/ntf_protocol.h"
 #include "services/pusher/src/push_payload.h"
@@ -28,7 +29,10 @@ using JobSpec = push_job::PushJob;
 struct PushTarget {
   wire::Bytes token_id = {};
   wire::DeviceToken device = {};
-  wire::Bytes dh_secret = {};  // 32 bytes
+  // The token's X25519 secret, its box key derived once per load rather than once per push;
+  // empty when the stored secret is not 32 bytes (the job then fails to build; the rest of its
+  // batch loads).
+  std::optional<crypto::DhSecret> dh_secret = std::nullopt;
   wire::Bytes reg_code = {};
   wire::TokenStatus status = {};
   absl::Time registered_at = absl::UnixEpoch();

@@ -78,7 +78,9 @@ absl::StatusOr<PushTarget> ReadTarget(const pqxx::row& row, const crypto::SealKe
   if (!secret.ok()) {
     return absl::InternalError("cannot unseal dh_secret (wrong server secret key?)");
   }
-  t.dh_secret = *std::move(secret);
+  if (absl::StatusOr<crypto::DhSecret> dh = crypto::DhSecret::FromRaw(*secret); dh.ok()) {
+    t.dh_secret = *std::move(dh);
+  }
   t.reg_code = pg::ByteaField(row[4]);
   absl::StatusOr<wire::TokenStatus> status = wire::ParseTokenStatus(row[5].c_str());
   if (!status.ok()) return absl::InternalError(status.status().message());

@@ -188,8 +188,8 @@ TEST(PushContentTest, VerificationCarriesTheRegistrationCodeEncrypted) {
   Delivery d;
   d.job.kind = PushKind::kVerification;
   const wire::Bytes secret = crypto::RandomBytes(32);
-  d.target = std::make_shared<const PushTarget>(
-      PushTarget{.dh_secret = secret, .reg_code = wire::Bytes(32, 0xab)});
+  d.target = std::make_shared<const PushTarget>(PushTarget{
+      .dh_secret = crypto::DhSecret::FromRaw(secret).value(), .reg_code = wire::Bytes(32, 0xab)});
   absl::StatusOr<PushContent> content = BuildPushContent(d);
   ASSERT_TRUE(content.ok()) << content.status();
   absl::StatusOr<crypto::DhSecret> key = crypto::DhSecret::FromRaw(secret);
@@ -203,7 +203,8 @@ TEST(PushContentTest, MessageCarriesItsNotificationsOldestFirst) {
   Delivery d;
   d.job.kind = PushKind::kMessage;
   const wire::Bytes secret = crypto::RandomBytes(32);
-  d.target = std::make_shared<const PushTarget>(PushTarget{.dh_secret = secret});
+  d.target = std::make_shared<const PushTarget>(
+      PushTarget{.dh_secret = crypto::DhSecret::FromRaw(secret).value()});
   for (int i = 0; i < 2; ++i) {
     OutboxNotification n;
     n.notification_id = i + 1;
@@ -223,6 +224,19 @@ TEST(PushContentTest, MessageCarriesItsNotificationsOldestFirst) {
   const std::string text(plain->begin(), plain->end());
   EXPECT_EQ(text, FormatPnMessageData(d.notifications[0].data) + ";" +
                       FormatPnMessageData(d.notifications[1].data));
+}
+
+// A stored secret of the wrong length leaves the target without one (push_store.cc): its
+// encrypted pushes fail to build, a check-messages push needs no secret.
+TEST(PushContentTest, TargetWithoutSecretBuildsOnlyCheckMessages) {
+  Delivery d;
+  d.target = std::make_shared<const PushTarget>(PushTarget{.reg_code = wire::Bytes(32, 0xab)});
+  for (PushKind kind : {PushKind::kVerification, PushKind::kMessage}) {
+    d.job.kind = kind;
+    EXPECT_EQ(BuildPushContent(d).status().code(), absl::StatusCode::kInvalidArgument);
+  }
+  d.job.kind = PushKind::kCheckMessages;
+  EXPECT_TRUE(BuildPushContent(d).ok());
 }
 
 }  // namespace

@@ -57,7 +57,7 @@ class DispatcherTest : public ::testing::Test {
     wire::Bytes id = crypto::RandomBytes(24);
     store_.AddToken({.token_id = id,
                      .device = {.provider = provider, .token = {'a', 'b'}},
-                     .dh_secret = crypto::RandomBytes(32),
+                     .dh_secret = crypto::DhSecret::FromRaw(crypto::RandomBytes(32)).value(),
                      .reg_code = crypto::RandomBytes(32),
                      .status = {.state = state}});
     return id;

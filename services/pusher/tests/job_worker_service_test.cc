@@ -52,7 +52,7 @@ class JobWorkerTest : public ::testing::Test {
     d->target = std::make_shared<const PushTarget>(
         PushTarget{.token_id = {1, 2, 3},
                    .device = {.provider = wire::PushProvider::kApnsProd, .token = {'a', 'b'}},
-                   .dh_secret = crypto::RandomBytes(32),
+                   .dh_secret = crypto::DhSecret::FromRaw(crypto::RandomBytes(32)).value(),
                    .reg_code = crypto::RandomBytes(32),
                    .status = {.state = wire::TokenState::kActive}});
     for (int64_t n : notes) {

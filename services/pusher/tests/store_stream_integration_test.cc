@@ -207,7 +207,9 @@ TEST_F(PgPushStoreTest, LoadsTokensAndNotificationsWithTheirQueues) {
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   ASSERT_EQ(loaded->tokens.size(), 1u);
   const PushTarget& t = *loaded->tokens[0];
-  EXPECT_EQ(t.dh_secret, token_.dh_secret);  // unsealed
+  ASSERT_TRUE(t.dh_secret.has_value());  // unsealed
+  const wire::ByteSpan raw = t.dh_secret->raw();
+  EXPECT_EQ(wire::Bytes(raw.begin(), raw.end()), token_.dh_secret);
   EXPECT_EQ(t.reg_code, token_.reg_code);
   EXPECT_EQ(t.device.provider, PushProvider::kApnsProd);
   EXPECT_EQ(std::string(t.device.token.begin(), t.device.token.end()), token_.device);
@@ -241,7 +243,9 @@ TEST_F(PgPushStoreTest, LoadsRunOnTheReadersSessionWhenGivenOne) {
   absl::StatusOr<LoadedTargets> loaded = store.Load({token_.token_id}, {n1});
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   ASSERT_EQ(loaded->tokens.size(), 1u);
-  EXPECT_EQ(loaded->tokens[0]->dh_secret, token_.dh_secret);
+  ASSERT_TRUE(loaded->tokens[0]->dh_secret.has_value());
+  const wire::ByteSpan raw = loaded->tokens[0]->dh_secret->raw();
+  EXPECT_EQ(wire::Bytes(raw.begin(), raw.end()), token_.dh_secret);
   ASSERT_EQ(loaded->notifications.size(), 1u);
   EXPECT_EQ(loaded->notifications[0].notification_id, n1);
   EXPECT_EQ(pool_jobs.load(), 0);  // not a pool job: on the session

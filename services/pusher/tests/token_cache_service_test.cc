@@ -19,7 +19,7 @@ PushTargetPtr Target(uint8_t id, wire::TokenState state = wire::TokenState::kAct
   return std::make_shared<const PushTarget>(
       PushTarget{.token_id = wire::Bytes(24, id),
                  .device = {.provider = wire::PushProvider::kApnsProd, .token = {'d', id}},
-                 .dh_secret = wire::Bytes(32, 7),
+                 .dh_secret = crypto::DhSecret::FromRaw(wire::Bytes(32, 7)).value(),
                  .reg_code = wire::Bytes(32, 8),
                  .status = {.state = state}});
 }
