@@ -44,6 +44,8 @@ if(NOT NTF_SANITIZE)
   find_library(NTF_JEMALLOC_LIBRARY NAMES jemalloc libjemalloc.so.2)
   if(NTF_JEMALLOC_LIBRARY)
     target_link_libraries(ntf-pusher PRIVATE ${NTF_JEMALLOC_LIBRARY})
+    # Its compiled-in options (larger slabs): jemalloc_conf.cc says why.
+    target_sources(ntf-pusher PRIVATE jemalloc_conf.cc)
   endif()
 endif()
 
