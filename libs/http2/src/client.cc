@@ -712,6 +712,7 @@ absl::StatusOr<std::unique_ptr<Http2Client>> Http2Client::Create(ClientOptions o
   config.max_response_body_bytes = options.max_response_body_bytes;
   config.max_requests_per_connection = options.max_requests_per_connection;
   config.notsent_lowat = options.notsent_lowat;
+  config.release_sent_bodies = options.release_sent_bodies;
   config.connect_timeout = options.connect_timeout;
   config.ping_interval = options.ping_interval;
   config.ping_timeout = options.ping_timeout;

@@ -43,8 +43,10 @@ struct ClientConnection::Stream {
   Request request;
   size_t body_offset = 0;
   Response response;
-  bool headers_sent = false;  // our HEADERS went into the output: the server may have seen it
-  bool finished = false;      // reported to the owner
+  bool headers_sent = false;   // our HEADERS went into the output: the server may have seen it
+  bool finished = false;       // reported to the owner
+  bool release_body = false;   // free request.body once nghttp2 has all of it
+  bool body_released = false;  // it did: the request can no longer be resent
 };
 
 ClientConnection::ClientConnection(asio::io_context& io, const ConnectionConfig& config,
@@ -188,6 +190,7 @@ absl::StatusOr<int32_t> ClientConnection::StartStream(uint64_t call_id, Request&
   }
   auto stream = std::make_unique<Stream>();
   stream->call_id = call_id;
+  stream->release_body = config_.release_sent_bodies;
 
   // nghttp2 copies names and values: the block needs to live only until it has.
   HeaderBlock headers;
@@ -306,6 +309,13 @@ void ClientConnection::FinishStream(Stream& stream, absl::StatusOr<Response> res
   stream.finished = true;
   const uint64_t call_id = std::exchange(stream.call_id, 0);
   if (call_id == 0) return;  // nobody waits any more
+  if (unprocessed && stream.body_released) {
+    // Not processed, but there is no body left to resend: the caller sends it again.
+    result = absl::AbortedError(
+        absl::StrCat(result.ok() ? "stream refused" : result.status().message(),
+                     "; not processed, and its body was already released: send it again"));
+    unprocessed = false;
+  }
   owner_.OnStreamDone(call_id, std::move(result), unprocessed ? &stream.request : nullptr);
 }
 
@@ -473,11 +483,17 @@ ssize_t ClientConnection::ReadBody(nghttp2_session* /*session*/, int32_t /*strea
                                    uint8_t* buf, size_t length, uint32_t* data_flags,
                                    nghttp2_data_source* source, void* /*user_data*/) {
   auto* stream = static_cast<Stream*>(source->ptr);
-  const std::string& body = stream->request.body;
+  std::string& body = stream->request.body;
   const size_t n = std::min(length, body.size() - stream->body_offset);
   std::memcpy(buf, body.data() + stream->body_offset, n);
   stream->body_offset += n;
-  if (stream->body_offset == body.size()) *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+  if (stream->body_offset == body.size()) {
+    *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (stream->release_body) {
+      std::string().swap(body);  // nghttp2 asks no more of it
+      stream->body_released = true;
+    }
+  }
   return static_cast<ssize_t>(n);
 }
 

@@ -60,6 +60,7 @@ struct ConnectionConfig {
   int64_t max_requests_per_connection = 0;
   std::vector<std::string> never_indexed_headers;  // lowercase names (ClientOptions)
   int notsent_lowat = 0;                           // TCP_NOTSENT_LOWAT; 0: the kernel's default
+  bool release_sent_bodies = false;                // ClientOptions::release_sent_bodies
   absl::Duration connect_timeout = absl::Seconds(10);
   absl::Duration ping_interval = absl::Seconds(10);
   absl::Duration ping_timeout = absl::Seconds(5);

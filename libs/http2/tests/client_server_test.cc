@@ -471,6 +471,73 @@ TEST_F(Http2Test, RefusedStreamIsRetriedOnceThenUnavailable) {
   EXPECT_EQ(client->stats().retries, 1u);
 }
 
+// release_sent_bodies: bodies go once sent, so a request refused after its body went out is
+// handed back (Aborted) rather than resent; bodies still arrive whole.
+Request Post(std::string path, std::string body) {
+  return Request{.method = "POST", .path = std::move(path), .body = std::move(body)};
+}
+
+TEST_F(Http2Test, ReleasedBodiesArriveWholeAndRefusalsComeBackAborted) {
+  StartServer([](const Request& request, Responder responder) {
+    if (request.path == "/refuse") {
+      responder.Reset(ErrorCode::kRefusedStream);
+    } else {
+      responder.Respond(200, absl::StrCat(request.body.size(), ":", request.body.substr(0, 3)));
+    }
+  });
+  ClientOptions options = BaseClientOptions();
+  options.release_sent_bodies = true;
+  auto client = StartClient(options);
+  // Larger than a DATA frame and the stream window's first read: the body goes out in pieces.
+  const std::string body = "abc" + std::string(40000, 'x');
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<Response> r = client->Send(Post("/", body));
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->body, "40003:abc");
+  }
+  absl::StatusOr<Response> refused = client->Send(Post("/refuse", body));
+  EXPECT_TRUE(absl::IsAborted(refused.status())) << refused.status();
+  EXPECT_NE(refused.status().message().find("REFUSED_STREAM"), std::string::npos);
+  EXPECT_EQ(server_->stats().requests_handled, 4u);  // the refused one once: not resent
+  EXPECT_EQ(client->stats().retries, 0u);
+  // A request without a body keeps the transparent resend.
+  EXPECT_TRUE(absl::IsUnavailable(client->Send(Get("/refuse")).status()));
+  EXPECT_EQ(client->stats().retries, 1u);
+}
+
+TEST_F(Http2Test, ReleasedBodiesAboveAGoAwaysLastStreamComeBackAborted) {
+  HeldResponders held;
+  StartServer([&](const Request&, Responder responder) { held.Add(std::move(responder)); });
+  ClientOptions options = BaseClientOptions();
+  options.release_sent_bodies = true;
+  auto client = StartClient(options);
+  Results results;
+  constexpr int kRequests = 6;
+  for (int i = 0; i < kRequests; ++i) {
+    ASSERT_TRUE(client->Submit(Post("/", "payload"), results.Callback()).ok());
+  }
+  ASSERT_TRUE(WaitFor([&] { return held.size() == kRequests; }));
+  std::vector<Responder> responders = held.Take();
+  std::vector<int32_t> ids;
+  for (const Responder& r : responders) ids.push_back(r.stream_id());
+  std::sort(ids.begin(), ids.end());
+  const int32_t last = ids[kRequests / 2 - 1];
+  server_->GoAwayForTest(ErrorCode::kNoError, last);
+  for (Responder& r : responders) r.Respond(200, "processed");  // > last: dropped
+
+  int processed = 0, aborted = 0;
+  for (const auto& r : results.Wait(kRequests)) {
+    if (r.ok()) {
+      processed += r->body == "processed";
+    } else {
+      aborted += absl::IsAborted(r.status());
+    }
+  }
+  EXPECT_EQ(processed, kRequests / 2);
+  EXPECT_EQ(aborted, kRequests / 2);
+  EXPECT_EQ(client->stats().retries, 0u);
+}
+
 TEST_F(Http2Test, StreamResetsMapToStatuses) {
   StartServer([](const Request& request, Responder responder) {
     if (request.path == "/calm") {

@@ -84,6 +84,15 @@ CompletionPlan PlanCompletion(const Delivery& delivery, const SendResult& result
       return Dead(DeadLetterReason::kProviderDisabled, "provider_disabled");
     case Kind::kTransportError:
       return PlanRetry(delivery, std::nullopt, policy, "transport");
+    case Kind::kRefused: {
+      // The provider did not process it: once at once and uncounted, as an HTTP/2 client
+      // resends such a request itself; refused again, it is a transport failure.
+      if (delivery.refusal_resent) return PlanRetry(delivery, std::nullopt, policy, "refused");
+      CompletionPlan plan;
+      plan.action = Action::kRetry;
+      plan.reason = "refused";
+      return plan;
+    }
     case Kind::kAuthUnavailable:
       return PlanRetry(delivery, std::nullopt, policy, "auth_unavailable");
     case Kind::kBusy: {

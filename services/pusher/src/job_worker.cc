@@ -262,6 +262,8 @@ void JobWorker::Record(const Delivery& d, const SendResult& r, const CompletionP
     metrics_.ProviderExchange(*provider, r.outcome.reason, r.latency);
   } else if (provider && r.kind == SendResult::Kind::kTransportError) {
     metrics_.ProviderExchange(*provider, "transport", r.latency);
+  } else if (provider && r.kind == SendResult::Kind::kRefused) {
+    metrics_.ProviderExchange(*provider, "refused", r.latency);
   }
   if (plan.result) metrics_.Push(provider, d.job.kind, *plan.result);
   if (plan.result == PushResult::kDelivered && d.job.enqueued_at > absl::UnixEpoch()) {
@@ -310,6 +312,7 @@ void JobWorker::Complete(std::vector<Answered> batch) {
     for (Item& item : retries) {
       Delivery& d = *item.delivery;
       if (item.plan.counts_as_attempt) ++d.attempt;
+      if (item.result.kind == SendResult::Kind::kRefused) d.refusal_resent = true;
       d.not_before = now + item.plan.delay;
       backing_off_.emplace(d.not_before, std::move(item.delivery));
     }

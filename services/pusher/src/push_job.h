@@ -69,6 +69,7 @@ struct Delivery {
   std::vector<OutboxNotification> notifications = {};  // existing rows only, oldest first
   SkipReason skip = SkipReason::kNone;
   bool auth_refreshed = false;  // a rejected credential was already refreshed for this job
+  bool refusal_resent = false;  // a refused, unprocessed request was already sent again
   absl::Time not_before = absl::InfinitePast();  // retry backoff
   std::chrono::steady_clock::time_point read_at = {};
 

@@ -22,6 +22,7 @@ struct SendResult {
   enum class Kind {
     kAnswered,          // the provider answered: `outcome` (ClassifyResponse)
     kTransportError,    // no answer (connection, timeout, reset): `error`; retry
+    kRefused,           // refused unprocessed after its body was sent (GOAWAY, REFUSED_STREAM)
     kExpired,           // past its lifetime (PushLifetime): not sent
     kBadDeviceToken,    // the device token cannot be a valid one (not sent): token INVALID,BAD
     kRejectedLocally,   // the request could not be built (our bug or configuration): `error`

@@ -61,10 +61,18 @@ absl::Status Step(std::string_view step, const absl::Status& status) {
   return absl::Status(status.code(), absl::StrCat(std::string(step), ": ", status.message()));
 }
 
+// Push clients free each body once sent (ClientOptions::release_sent_bodies): a refused one
+// comes back as SendResult::kRefused and the lane builds it again. The FCM token client keeps
+// its bodies and the client's own transparent resend.
+constexpr bool kReleaseBodies = true;
+constexpr bool kKeepBodies = false;
+
 absl::StatusOr<std::unique_ptr<http2::Http2Client>> MakeClient(
     const std::string& origin, const std::string& ca_file, int min_connections, int max_connections,
-    int max_in_flight, absl::Duration timeout, std::vector<std::string> never_indexed = {}) {
+    int max_in_flight, absl::Duration timeout, bool release_sent_bodies,
+    std::vector<std::string> never_indexed = {}) {
   http2::ClientOptions options;
+  options.release_sent_bodies = release_sent_bodies;
   options.never_indexed_headers = std::move(never_indexed);
   options.origin = origin;
   options.ca_file = ca_file;
@@ -247,18 +255,21 @@ absl::StatusOr<std::unique_ptr<PusherApp>> PusherApp::Create(const PusherConfig&
     p->apns_auth = *std::move(auth);
     // apns-id is new on every request: indexing it would only churn the HPACK tables.
     const std::vector<std::string> unique = {"apns-id"};
-    auto client = MakeClient(config.apns_production_url, config.apns_ca_file,
-                             config.apns_connections, config.apns_connections,
-                             config.apns_max_in_flight, config.apns_request_timeout, unique);
+    auto client =
+        MakeClient(config.apns_production_url, config.apns_ca_file, config.apns_connections,
+                   config.apns_connections, config.apns_max_in_flight, config.apns_request_timeout,
+                   kReleaseBodies, unique);
     if (!client.ok()) return Step("apns.production_url", client.status());
     p->apns_production = *std::move(client);
-    client = MakeClient(config.apns_sandbox_url, config.apns_ca_file, 0, config.apns_connections,
-                        config.apns_max_in_flight, config.apns_request_timeout, unique);
+    client =
+        MakeClient(config.apns_sandbox_url, config.apns_ca_file, 0, config.apns_connections,
+                   config.apns_max_in_flight, config.apns_request_timeout, kReleaseBodies, unique);
     if (!client.ok()) return Step("apns.sandbox_url", client.status());
     p->apns_sandbox = *std::move(client);
     if (!config.apns_test_url.empty()) {
-      client = MakeClient(config.apns_test_url, config.apns_ca_file, 0, 1,
-                          config.apns_max_in_flight, config.apns_request_timeout, unique);
+      client =
+          MakeClient(config.apns_test_url, config.apns_ca_file, 0, 1, config.apns_max_in_flight,
+                     config.apns_request_timeout, kReleaseBodies, unique);
       if (!client.ok()) return Step("apns.test_url", client.status());
       p->apns_test = *std::move(client);
     }
@@ -278,8 +289,8 @@ absl::StatusOr<std::unique_ptr<PusherApp>> PusherApp::Create(const PusherConfig&
     if (!account.ok()) return Step("fcm.service_account_file", account.status());
     absl::StatusOr<std::string> token_origin = OriginOf(account->token_uri);
     if (!token_origin.ok()) return Step("fcm token_uri", token_origin.status());
-    auto token_client =
-        MakeClient(*token_origin, config.fcm_ca_file, 0, 1, 16, config.fcm_request_timeout);
+    auto token_client = MakeClient(*token_origin, config.fcm_ca_file, 0, 1, 16,
+                                   config.fcm_request_timeout, kKeepBodies);
     if (!token_client.ok()) return Step("fcm token endpoint", token_client.status());
     p->fcm_token_client = *std::move(token_client);
     p->fcm_fetcher =
@@ -288,9 +299,9 @@ absl::StatusOr<std::unique_ptr<PusherApp>> PusherApp::Create(const PusherConfig&
         FcmTokenProvider::Create(p->clock, *p->fcm_fetcher, *std::move(account));
     if (!auth.ok()) return Step("fcm auth", auth.status());
     p->fcm_auth = *std::move(auth);
-    auto client =
-        MakeClient(config.fcm_url, config.fcm_ca_file, config.fcm_connections,
-                   config.fcm_connections, config.fcm_max_in_flight, config.fcm_request_timeout);
+    auto client = MakeClient(config.fcm_url, config.fcm_ca_file, config.fcm_connections,
+                             config.fcm_connections, config.fcm_max_in_flight,
+                             config.fcm_request_timeout, kReleaseBodies);
     if (!client.ok()) return Step("fcm.url", client.status());
     p->fcm_client = *std::move(client);
   }

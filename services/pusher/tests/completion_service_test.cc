@@ -141,6 +141,22 @@ TEST_F(CompletionTest, BusyClientRetriesWithoutCountingAnAttempt) {
   EXPECT_FALSE(plan.result.has_value());
 }
 
+TEST_F(CompletionTest, RefusedIsSentAgainAtOnceUncountedThenCountsAsATransportFailure) {
+  Delivery d = Job(PushKind::kMessage);
+  const SendResult refused = Local(SendResult::Kind::kRefused);
+  CompletionPlan plan = PlanCompletion(d, refused, policy_);
+  EXPECT_EQ(plan.action, Action::kRetry);
+  EXPECT_EQ(plan.delay, absl::ZeroDuration());
+  EXPECT_FALSE(plan.counts_as_attempt);
+  EXPECT_FALSE(plan.result.has_value());
+  EXPECT_EQ(plan.reason, "refused");
+  d.refusal_resent = true;
+  plan = PlanCompletion(d, refused, policy_);
+  EXPECT_EQ(plan.action, Action::kRetry);
+  EXPECT_TRUE(plan.counts_as_attempt);
+  EXPECT_GT(plan.delay, absl::ZeroDuration());
+}
+
 TEST_F(CompletionTest, PermanentFailuresAndDisabledProvidersAreDeadLettered) {
   CompletionPlan permanent =
       PlanCompletion(Job(PushKind::kMessage), Answer(OutcomeKind::kPermanentFailure), policy_);

@@ -200,6 +200,40 @@ TEST_F(PusherIntegrationTest, RetriesHonourRetryAfterThenSucceed) {
   EXPECT_TRUE(env_->DeadEntries().empty());
 }
 
+// The HTTP/2 clients release each body once sent (release_sent_bodies), so a stream the provider
+// refuses unprocessed comes back to the lane, which builds the push again and sends it at once
+// without counting an attempt; a second refusal counts like a lost connection.
+TEST_F(PusherIntegrationTest, RefusedStreamIsSentAgainAtOnceWithoutCountingAnAttempt) {
+  ASSERT_NE(Start("a", [](PusherConfig& c) { c.retry_max_attempts = 1; }), nullptr);
+  FakeAnswer refuse;
+  refuse.refuse = true;
+  TestToken token = env_->AddToken(PushProvider::kApnsProd);
+  env_->apns().ScriptAnswers(token.device, {refuse});
+  const int64_t n = env_->AddNotification(token);
+  env_->Enqueue(PushKind::kMessage, token, {n});
+  ASSERT_TRUE(WaitIdle());
+  EXPECT_EQ(env_->PushStateOf(n), "delivered");
+  std::vector<ntf::testing::RecordedRequest> sent = env_->apns().RequestsFor(token.device);
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].answered, 0);
+  EXPECT_EQ(sent[1].answered, 200);
+  EXPECT_EQ(sent[0].Header("apns-id"), sent[1].Header("apns-id"));  // the same push, rebuilt
+  EXPECT_LT(sent[1].received_at - sent[0].received_at, absl::Milliseconds(500));  // no backoff
+  EXPECT_TRUE(env_->DeadEntries().empty());
+
+  TestToken twice = env_->AddToken(PushProvider::kApnsProd);
+  env_->apns().ScriptAnswers(twice.device, {refuse, refuse});
+  const int64_t m = env_->AddNotification(twice);
+  env_->Enqueue(PushKind::kMessage, twice, {m});
+  ASSERT_TRUE(WaitIdle());
+  EXPECT_EQ(env_->apns().RequestsFor(twice.device).size(), 2u);
+  std::vector<redis::StreamEntry> dead = env_->DeadEntries();
+  ASSERT_EQ(dead.size(), 1u);  // one attempt allowed: the second refusal used it
+  std::map<std::string, std::string> fields(dead[0].fields.begin(), dead[0].fields.end());
+  EXPECT_EQ(fields["reason"], "refused");
+  EXPECT_EQ(env_->PushStateOf(m), "failed");
+}
+
 TEST_F(PusherIntegrationTest, Apns503RetiresTheConnectionAndRetriesOnAFreshOne) {
   ASSERT_NE(Start("a"), nullptr);
   TestToken token = env_->AddToken(PushProvider::kApnsProd);

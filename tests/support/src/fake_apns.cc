@@ -234,11 +234,12 @@ FakeAnswer FakeProviderBase::NextAnswer(const std::string& device_token) {
 std::optional<FakeAnswer> FakeProviderBase::RecordNextAnswer(RecordedRequest record,
                                                              http2::Responder& responder) {
   FakeAnswer answer = NextAnswer(record.device_token);
-  record.answered = answer.reset ? 0 : answer.status;
+  record.answered = answer.reset || answer.refuse ? 0 : answer.status;
   record.answered_reason = answer.reason;
   Record(std::move(record));
-  if (answer.reset) {
-    responder.Reset(http2::ErrorCode::kInternalError);
+  if (answer.reset || answer.refuse) {
+    responder.Reset(answer.refuse ? http2::ErrorCode::kRefusedStream
+                                  : http2::ErrorCode::kInternalError);
     return std::nullopt;
   }
   return answer;

@@ -41,7 +41,9 @@ void ProviderBatch::Add(absl::StatusOr<HttpRequest> request, absl::Duration time
          r.credential = std::move(call.credential);
          r.latency = common::FromSteadyDuration(clock.SteadyNow() - start);
          if (!response.ok()) {
-           r.kind = SendResult::Kind::kTransportError;
+           // Aborted: not processed, and the client released the body (release_sent_bodies).
+           r.kind = absl::IsAborted(response.status()) ? SendResult::Kind::kRefused
+                                                       : SendResult::Kind::kTransportError;
            r.error = response.status();
          } else {
            r.kind = SendResult::Kind::kAnswered;

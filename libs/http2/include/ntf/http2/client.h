@@ -29,6 +29,9 @@
 //   FailedPrecondition the peer did not negotiate ALPN "h2"
 //   Cancelled         Shutdown()'s drain deadline passed first
 //   Internal          an HTTP/2 protocol error (see StreamResetStatus in message.h)
+//   Aborted           only with ClientOptions::release_sent_bodies: the server certainly did
+//                     not process the request, but its body was already released, so the
+//                     client could not resend it; the caller may send it again at once
 // A request the server certainly did not process (stream id above a GOAWAY's last-stream-id,
 // RST_STREAM REFUSED_STREAM, or HEADERS never sent before the connection died) is retried
 // transparently once, on a new connection when the old one is going away.
@@ -111,6 +114,13 @@ struct ClientOptions {
   // full window of 1,000 APNs pushes put ~4 MB in the socket, which the peer's reads then had to
   // transmit (docs/benchmarks.md, round 5). 0: the kernel's default (no limit).
   int notsent_lowat = 128 * 1024;
+  // Free each request's body as soon as nghttp2 has taken its last byte, instead of keeping it
+  // until the response for a transparent resend. 1,000 APNs pushes in flight held ~4 MB of
+  // bodies that no one would read again (docs/benchmarks.md, round 9). The price: a request the
+  // server refused unprocessed (REFUSED_STREAM, above a GOAWAY's last-stream-id) after its
+  // whole body went out is not resent by the client but fails with Aborted, for the caller to
+  // build and send again. Requests refused before their body was sent are still resent.
+  bool release_sent_bodies = false;
 
   // TCP connect + TLS handshake + the peer's first SETTINGS.
   absl::Duration connect_timeout = absl::Seconds(10);

@@ -43,6 +43,9 @@ struct FakeAnswer {
   std::string retry_after = "";                        // Retry-After header, if set
   absl::Duration delay = absl::ZeroDuration();         // answer after this long (slow provider)
   bool reset = false;  // reset the stream (RST_STREAM INTERNAL_ERROR) instead of answering
+  // Reset it with REFUSED_STREAM instead: "not processed", as a server going away or over its
+  // stream limit does (the request is recorded with answered = 0 all the same).
+  bool refuse = false;
 
   static FakeAnswer Ok() { return {}; }
   static FakeAnswer Error(int status, std::string reason) {
