@@ -45,8 +45,7 @@ struct ClientConnection::Stream {
   Response response;
   bool headers_sent = false;   // our HEADERS went into the output: the server may have seen it
   bool finished = false;       // reported to the owner
-  bool release_body = false;   // free request.body once nghttp2 has all of it
-  bool body_released = false;  // it did: the request can no longer be resent
+  bool body_released = false;  // freed once sent (release_sent_bodies): no resend possible
 };
 
 ClientConnection::ClientConnection(asio::io_context& io, const ConnectionConfig& config,
@@ -190,7 +189,6 @@ absl::StatusOr<int32_t> ClientConnection::StartStream(uint64_t call_id, Request&
   }
   auto stream = std::make_unique<Stream>();
   stream->call_id = call_id;
-  stream->release_body = config_.release_sent_bodies;
 
   // nghttp2 copies names and values: the block needs to live only until it has.
   HeaderBlock headers;
@@ -481,7 +479,8 @@ int ClientConnection::OnStreamClose(nghttp2_session* /*session*/, int32_t stream
 
 ssize_t ClientConnection::ReadBody(nghttp2_session* /*session*/, int32_t /*stream_id*/,
                                    uint8_t* buf, size_t length, uint32_t* data_flags,
-                                   nghttp2_data_source* source, void* /*user_data*/) {
+                                   nghttp2_data_source* source, void* user_data) {
+  auto* self = static_cast<ClientConnection*>(user_data);
   auto* stream = static_cast<Stream*>(source->ptr);
   std::string& body = stream->request.body;
   const size_t n = std::min(length, body.size() - stream->body_offset);
@@ -489,7 +488,7 @@ ssize_t ClientConnection::ReadBody(nghttp2_session* /*session*/, int32_t /*strea
   stream->body_offset += n;
   if (stream->body_offset == body.size()) {
     *data_flags |= NGHTTP2_DATA_FLAG_EOF;
-    if (stream->release_body) {
+    if (self->config_.release_sent_bodies) {
       std::string().swap(body);  // nghttp2 asks no more of it
       stream->body_released = true;
     }
