@@ -43,6 +43,15 @@ CompletionPlan Delivered(const Delivery& delivery, std::string reason) {
   return plan;
 }
 
+// Send again after `delay` without counting an attempt (no metrics result either).
+CompletionPlan Uncounted(absl::Duration delay, std::string reason) {
+  CompletionPlan plan;
+  plan.action = Action::kRetry;
+  plan.delay = delay;
+  plan.reason = std::move(reason);
+  return plan;
+}
+
 CompletionPlan Invalid(wire::InvalidReason why, std::string reason) {
   CompletionPlan plan = Finished(PushResult::kTokenInvalid, std::move(reason));
   plan.invalidate = why;
@@ -84,24 +93,15 @@ CompletionPlan PlanCompletion(const Delivery& delivery, const SendResult& result
       return Dead(DeadLetterReason::kProviderDisabled, "provider_disabled");
     case Kind::kTransportError:
       return PlanRetry(delivery, std::nullopt, policy, "transport");
-    case Kind::kRefused: {
+    case Kind::kRefused:
       // The provider did not process it: once at once and uncounted, as an HTTP/2 client
       // resends such a request itself; refused again, it is a transport failure.
       if (delivery.refusal_resent) return PlanRetry(delivery, std::nullopt, policy, "refused");
-      CompletionPlan plan;
-      plan.action = Action::kRetry;
-      plan.reason = "refused";
-      return plan;
-    }
+      return Uncounted(absl::ZeroDuration(), "refused");
     case Kind::kAuthUnavailable:
       return PlanRetry(delivery, std::nullopt, policy, "auth_unavailable");
-    case Kind::kBusy: {
-      CompletionPlan plan;
-      plan.action = Action::kRetry;
-      plan.delay = absl::Milliseconds(100);
-      plan.reason = "busy";
-      return plan;
-    }
+    case Kind::kBusy:
+      return Uncounted(absl::Milliseconds(100), "busy");
     case Kind::kAnswered:
       break;
   }
