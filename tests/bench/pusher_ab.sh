@@ -25,7 +25,9 @@ RESULTS=$(mktemp)
 trap 'rm -f "$LOG" "$RESULTS"' EXIT
 
 # OTHER may also be env:NAME=VALUE: then "other" is this build with that setting, e.g.
-# env:NTF_PUSHER_APNS_MAX_HELD=20000 (a configuration A/B; docs/benchmarks.md, round 8).
+# env:NTF_PUSHER_APNS_MAX_HELD=20000 (a configuration A/B; docs/benchmarks.md, round 8). Both
+# sides inherit the caller's environment and env:NAME=VALUE overrides it for "other" only, so
+# `NAME=A pusher_ab.sh env:NAME=B` compares two settings (round 9's MALLOC_CONF comparisons).
 OTHER_ENV=
 if [[ $OTHER == env:* ]]; then
   OTHER_ENV=${OTHER#env:}
